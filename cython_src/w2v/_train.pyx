@@ -1,0 +1,317 @@
+# cython: language_level=3
+"""The training kernels: skip-gram and CBOW with hierarchical softmax and/or
+negative sampling, Hogwild style.
+
+Python (w2v/train.py) builds the tables, starts one thread per worker and
+calls :meth:`Kernel.train_range` for each (thread, epoch) work unit; that
+call releases the GIL for the whole unit.  All shared state lives in the
+``Model`` struct; all per-thread state in ``Worker``."""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+from w2v._common cimport (
+    MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, ALPHA_UPDATE_WORDS,
+    EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level,
+    w2v_atomic_add, w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
+    rng_next, rng_below, rng_unit,
+)
+
+cnp.import_array()
+
+
+cdef struct Model:
+    float *syn0
+    float *syn1
+    float *syn1neg
+    int64_t vocab_size
+    int size
+    int window
+    int negative
+    int hs
+    int cbow
+    const float *exp_table
+    const uint8_t *codes
+    const int32_t *points
+    const int32_t *codelens
+    int max_codelen
+    const uint32_t *alias_prob
+    const int32_t *alias_idx
+    const float *keep_prob          # NULL: no subsampling
+    const int32_t *corpus
+    float start_alpha
+    float min_alpha
+    double total_words              # iter * corpus length (+1 like C)
+    int64_t *words_done             # shared progress counter
+    int *stop                       # set by the main thread on Ctrl-C
+
+
+cdef struct Worker:
+    uint64_t rng
+    float *neu1
+    float *neu1e
+    int32_t *sentence
+    float alpha
+    int64_t pending                 # words read since the last counter update
+
+
+cdef inline float alpha_at(const Model *m, int64_t done) noexcept nogil:
+    cdef float a = m.start_alpha * <float>(1.0 - <double>done / m.total_words)
+    if a < m.min_alpha:
+        a = m.min_alpha
+    return a
+
+
+cdef inline void report(const Model *m, Worker *w) noexcept nogil:
+    cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
+    w.pending = 0
+    w.alpha = alpha_at(m, done)
+
+
+cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+    cdef int d, n = m.codelens[word], D = m.size
+    cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
+    cdef const int32_t *point = m.points + <int64_t>word * m.max_codelen
+    cdef float f, g
+    cdef float *l2
+    for d in range(n):
+        l2 = m.syn1 + <int64_t>point[d] * D
+        f = w2v_dot(l1, l2, D)
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        f = m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
+        g = (1 - code[d] - f) * w.alpha
+        w2v_pair_update(g, l2, w.neu1e, l1, D)
+
+
+cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
+    cdef uint64_t r = rng_next(&w.rng)
+    cdef int32_t i = <int32_t>(((r >> 32) * <uint64_t>m.vocab_size) >> 32)
+    if <uint32_t>r >= m.alias_prob[i]:
+        i = m.alias_idx[i]
+    if i == EOS_ID:
+        # word2vec.c: a drawn </s> becomes a uniformly random real word
+        i = 1 + <int32_t>rng_below(&w.rng, <uint32_t>(m.vocab_size - 1))
+    return i
+
+
+cdef inline void ns_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+    cdef int d, D = m.size
+    cdef int32_t target
+    cdef float f, g, label
+    cdef float *l2
+    for d in range(m.negative + 1):
+        if d == 0:
+            target = word
+            label = 1
+        else:
+            target = draw_negative(m, w)
+            if target == word:
+                continue
+            label = 0
+        l2 = m.syn1neg + <int64_t>target * D
+        f = w2v_dot(l1, l2, D)
+        if f > MAX_EXP:
+            g = (label - 1) * w.alpha
+        elif f < -MAX_EXP:
+            g = label * w.alpha
+        else:
+            g = (label - m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]) * w.alpha
+        w2v_pair_update(g, l2, w.neu1e, l1, D)
+
+
+cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
+    cdef int a, c, lo, hi, b, D = m.size
+    cdef int32_t word
+    cdef float *l1
+    for a in range(n):
+        word = w.sentence[a]
+        b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)   # 1..window
+        lo = a - b
+        if lo < 0:
+            lo = 0
+        hi = a + b
+        if hi > n - 1:
+            hi = n - 1
+        for c in range(lo, hi + 1):
+            if c == a:
+                continue
+            l1 = m.syn0 + <int64_t>w.sentence[c] * D
+            memset(w.neu1e, 0, D * sizeof(float))
+            if m.hs:
+                hs_update(m, w, l1, word)
+            if m.negative:
+                ns_update(m, w, l1, word)
+            w2v_axpy(1.0, w.neu1e, l1, D)
+
+
+cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
+    cdef int a, c, lo, hi, b, cw, D = m.size
+    cdef int32_t word
+    for a in range(n):
+        word = w.sentence[a]
+        b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
+        lo = a - b
+        if lo < 0:
+            lo = 0
+        hi = a + b
+        if hi > n - 1:
+            hi = n - 1
+        memset(w.neu1, 0, D * sizeof(float))
+        memset(w.neu1e, 0, D * sizeof(float))
+        cw = 0
+        for c in range(lo, hi + 1):
+            if c != a:
+                w2v_axpy(1.0, m.syn0 + <int64_t>w.sentence[c] * D, w.neu1, D)
+                cw += 1
+        if cw == 0:
+            continue
+        w2v_scale(<float>1.0 / cw, w.neu1, D)
+        if m.hs:
+            hs_update(m, w, w.neu1, word)
+        if m.negative:
+            ns_update(m, w, w.neu1, word)
+        for c in range(lo, hi + 1):
+            if c != a:
+                w2v_axpy(1.0, w.neu1e, m.syn0 + <int64_t>w.sentence[c] * D, D)
+
+
+cdef int64_t train_range(const Model *m, Worker *w, int64_t start, int64_t end) noexcept nogil:
+    """Train on corpus[start:end]; returns the position reached (end unless stopped)."""
+    cdef int64_t pos = start
+    cdef int n
+    cdef int32_t word
+    w.alpha = alpha_at(m, w2v_atomic_load(m.words_done))
+    while pos < end:
+        if w2v_atomic_load_int(m.stop):
+            break
+        n = 0
+        while pos < end:
+            word = m.corpus[pos]
+            pos += 1
+            w.pending += 1
+            if word == EOS_ID:
+                break
+            if m.keep_prob != NULL and m.keep_prob[word] < rng_unit(&w.rng):
+                continue
+            w.sentence[n] = word
+            n += 1
+            if n >= MAX_SENTENCE_LENGTH:
+                break
+        if w.pending > ALPHA_UPDATE_WORDS:
+            report(m, w)
+        if n > 1:   # a lone word has no context in either model
+            if m.cbow:
+                train_sentence_cbow(m, w, n)
+            else:
+                train_sentence_sg(m, w, n)
+    report(m, w)
+    return pos
+
+
+def simd_level():
+    """The vector code path picked for this CPU."""
+    return w2v_simd_level().decode()
+
+
+cdef class WorkerState:
+    cdef Worker w
+
+    def __cinit__(self, int size, uint64_t seed):
+        self.w.rng = seed
+        self.w.neu1 = <float *>malloc(size * sizeof(float))
+        self.w.neu1e = <float *>malloc(size * sizeof(float))
+        self.w.sentence = <int32_t *>malloc((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
+        self.w.pending = 0
+        self.w.alpha = 0
+        if not (self.w.neu1 and self.w.neu1e and self.w.sentence):
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.w.neu1)
+        free(self.w.neu1e)
+        free(self.w.sentence)
+
+
+cdef class Kernel:
+    """Holds the arrays (keeping them alive) and the Model struct that points into them."""
+    cdef Model m
+    cdef object _refs
+    cdef cnp.int64_t[::1] _done
+    cdef int[::1] _stop
+
+    def __init__(self, *, cnp.float32_t[:, ::1] syn0 not None, syn1, syn1neg,
+                 int window, int negative, int hs, int cbow,
+                 cnp.float32_t[::1] exp_table not None, codes, points, codelens,
+                 alias_prob, alias_idx, keep_prob,
+                 const cnp.int32_t[::1] corpus not None,
+                 float start_alpha, double total_words):
+        cdef cnp.float32_t[:, ::1] s1
+        cdef cnp.float32_t[::1] kp
+        cdef cnp.uint8_t[:, ::1] cd
+        cdef cnp.int32_t[:, ::1] pt
+        cdef cnp.int32_t[::1] cl, ai
+        cdef cnp.uint32_t[::1] ap
+        memset(&self.m, 0, sizeof(Model))
+        self._refs = (syn0, syn1, syn1neg, exp_table, codes, points, codelens,
+                      alias_prob, alias_idx, keep_prob, corpus)
+        self._done = np.zeros(1, dtype=np.int64)
+        self._stop = np.zeros(1, dtype=np.intc)
+        self.m.vocab_size = syn0.shape[0]
+        self.m.size = syn0.shape[1]
+        self.m.syn0 = &syn0[0, 0]
+        self.m.window = window
+        self.m.negative = negative
+        self.m.hs = hs
+        self.m.cbow = cbow
+        self.m.exp_table = &exp_table[0]
+        if hs:
+            s1 = syn1
+            self.m.syn1 = &s1[0, 0]
+            cd = codes
+            pt = points
+            cl = codelens
+            self.m.codes = &cd[0, 0]
+            self.m.points = &pt[0, 0]
+            self.m.codelens = &cl[0]
+            self.m.max_codelen = cd.shape[1]
+        if negative:
+            s1 = syn1neg
+            self.m.syn1neg = &s1[0, 0]
+            ap = alias_prob
+            ai = alias_idx
+            self.m.alias_prob = &ap[0]
+            self.m.alias_idx = &ai[0]
+        if keep_prob is not None:
+            kp = keep_prob
+            self.m.keep_prob = &kp[0]
+        self.m.corpus = &corpus[0] if corpus.shape[0] > 0 else NULL
+        self.m.start_alpha = start_alpha
+        self.m.min_alpha = start_alpha * <float>1e-4
+        self.m.total_words = total_words
+        self.m.words_done = &self._done[0]
+        self.m.stop = &self._stop[0]
+
+    def train_range(self, WorkerState state not None, int64_t start, int64_t end):
+        """One work unit, without the GIL from start to end."""
+        cdef int64_t reached
+        with nogil:
+            reached = train_range(&self.m, &state.w, start, end)
+        return reached
+
+    @property
+    def words_done(self):
+        return w2v_atomic_load(self.m.words_done)
+
+    @property
+    def alpha(self):
+        return alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
+
+    def stop(self):
+        w2v_atomic_store_int(self.m.stop, 1)
+
+    @property
+    def stopped(self):
+        return bool(w2v_atomic_load_int(self.m.stop))

@@ -1,0 +1,177 @@
+"""The ``w2v`` command line (click only: every command builds a config and
+calls one function of the package).  Flags are spelled like the C tools'
+(single dash); ``-h``, ``-help`` and ``--help`` show help."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from ._version import __version__
+from .errors import W2VError
+
+CONTEXT = {"help_option_names": ["-h", "-help", "--help"], "max_content_width": 100}
+_prog = ["w2v"]
+
+
+def _looks_like_number(token: str) -> bool:
+    try:
+        float(token)
+        return True
+    except ValueError:
+        return False
+
+
+class Command(click.Command):
+    """A click command that names an unknown single-dash flag whole
+    (click alone would report ``-bogus`` as ``-b``)."""
+
+    def parse_args(self, ctx: click.Context, args: list) -> list:
+        takes_value, flags = set(), set()
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                names = set(p.opts) | set(p.secondary_opts)
+                flags |= names
+                if not p.is_flag and not p.count:
+                    takes_value |= names
+        skip = False
+        for tok in args:
+            if skip:
+                skip = False
+                continue
+            if tok == "--":
+                break
+            name = tok.split("=", 1)[0]
+            if tok.startswith("-") and len(tok) > 1 and not _looks_like_number(tok):
+                if name not in flags:
+                    import difflib
+
+                    close = difflib.get_close_matches(name, sorted(flags), n=3)
+                    raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+                skip = name in takes_value and "=" not in tok
+        return super().parse_args(ctx, args)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", "-version", prog_name="w2v",
+                      message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """w2v: word2vec, word2phrase, distance, word-analogy and compute-accuracy,
+    faster and safer.  Run 'w2v COMMAND -h' for a command's flags."""
+    if ctx.invoked_subcommand:
+        _prog[0] = f"w2v {ctx.invoked_subcommand}"
+
+
+# --------------------------------------------------------------------------- train
+@cli.command("train", cls=Command, context_settings=CONTEXT)
+@click.option("-train", "train", metavar="FILE", required=True,
+              help="Training text (- = standard input; .gz/.bz2/.xz decompressed).")
+@click.option("-output", "output", metavar="FILE", default=None,
+              help="Write vectors (or -classes) here; without it, only the vocabulary is built.")
+@click.option("-size", "size", type=int, default=100, show_default=True, help="Vector dimensions.")
+@click.option("-window", "window", type=int, default=5, show_default=True, help="Max skip length between words.")
+@click.option("-sample", "sample", type=float, default=1e-3, show_default=True,
+              help="Subsampling threshold for frequent words; 0 = off (useful: 1e-5..1e-3).")
+@click.option("-hs", "hs", type=int, default=0, show_default=True, help="1 = hierarchical softmax.")
+@click.option("-negative", "negative", type=int, default=5, show_default=True,
+              help="Negative examples per positive (0 = none; common: 3..10).")
+@click.option("-threads", "threads", type=int, default=12, show_default=True,
+              help="Worker threads; 0 = one per core; capped at the number of cores.")
+@click.option("-iter", "iter_", type=int, default=5, show_default=True, help="Training epochs.")
+@click.option("-min-count", "min_count", type=int, default=5, show_default=True,
+              help="Discard words seen fewer times.")
+@click.option("-alpha", "alpha", type=float, default=None,
+              help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram].")
+@click.option("-classes", "classes", type=int, default=0, show_default=True,
+              help="Write K k-means word classes instead of vectors.")
+@click.option("-debug", "debug", type=int, default=2, show_default=True,
+              help="0 = quiet, 1 = summary, 2 = progress (standard error).")
+@click.option("-binary", "binary", type=int, default=0, show_default=True, help="1 = binary vectors file.")
+@click.option("-save-vocab", "save_vocab", metavar="FILE", default=None, help="Save the vocabulary ('word count' lines).")
+@click.option("-read-vocab", "read_vocab", metavar="FILE", default=None,
+              help="Use this vocabulary instead of counting the training file.")
+@click.option("-cbow", "cbow", type=int, default=1, show_default=True, help="1 = CBOW, 0 = skip-gram.")
+@click.option("-seed", "seed", type=int, default=1, show_default=True,
+              help="Random seed; with -threads 1 the output is reproducible byte for byte.")
+def train_cmd(iter_: int, **flags) -> None:
+    """Train word vectors (word2vec).
+
+    \b
+    Example:
+      w2v train -train text8 -output vectors.bin -cbow 1 -size 200 -window 8 \\
+          -negative 25 -hs 0 -sample 1e-4 -threads 20 -binary 1 -iter 15
+    """
+    from .config import TrainConfig
+    from .train import run
+
+    run(TrainConfig(iter=iter_, **flags))
+
+
+# --------------------------------------------------------------------------- phrases
+@cli.command("phrases", cls=Command, context_settings=CONTEXT)
+@click.option("-train", "train", metavar="FILE", required=True,
+              help="Input text (- = standard input; .gz/.bz2/.xz decompressed).")
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="Output text with phrases joined by _ (- = standard output).")
+@click.option("-min-count", "min_count", type=int, default=5, show_default=True,
+              help="Ignore words and bigrams seen fewer times.")
+@click.option("-threshold", "threshold", type=float, default=100.0, show_default=True,
+              help="Join a pair when its score exceeds this; higher = fewer phrases.")
+@click.option("-debug", "debug", type=int, default=2, show_default=True,
+              help="0 = quiet, 1 = summary, 2 = progress (standard error).")
+@click.option("-save-phrases", "save_phrases", metavar="FILE", default=None,
+              help="Write the accepted bigrams with counts and scores (TSV).")
+def phrases_cmd(**flags) -> None:
+    """Join frequent word pairs into phrases (word2phrase)."""
+    from .config import PhrasesConfig
+    from .phrases import run
+
+    run(PhrasesConfig(**flags))
+
+
+# --------------------------------------------------------------------------- look-ups (issue: distance/analogy/accuracy)
+# (defined below by w2v.query; kept in this file so every flag is in one place)
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    msg = exc.format_message().replace("\n", " ")
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        return f"{ctx.command_path}: error: {msg} (see '{ctx.command_path} -h')"
+    return f"{_prog[0]}: error: {msg}"
+
+
+def main(argv: Optional[list] = None) -> None:
+    """Console entry point: one-line errors, proper exit codes, no tracebacks."""
+    try:
+        cli.main(args=argv, prog_name="w2v", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(_usage_line(exc), err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo(f"{_prog[0]}: interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo(f"{_prog[0]}: interrupted", err=True)
+        sys.exit(130)
+    except W2VError as exc:
+        click.echo(f"{_prog[0]}: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # the reader of our standard output went away (e.g. `| head`)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        sys.exit(141)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,186 @@
+"""``w2v train``: word2vec.c's training, orchestrated in Python.
+
+The corpus is read once (:mod:`w2v.corpus`); tables come from
+:mod:`w2v._tables`; ``threads`` Python threads each run
+:meth:`w2v._train.Kernel.train_range` (no GIL) over their exact share of the
+id array, every epoch.  The main thread only reports progress and waits, so
+Ctrl-C stops the workers within one sentence."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from . import _tables, _train
+from .config import TrainConfig, available_cores
+from .corpus import Corpus, count_corpus, encode_corpus
+from .errors import W2VError, W2VInterrupted
+from .io import check_writable, describe
+from .progress import Reporter, fmt_duration
+from .vocab import Vocab
+
+_MASK64 = (1 << 64) - 1
+
+
+def thread_seed(seed: int, thread: int) -> int:
+    """Independent generator seeds per (seed, thread)."""
+    z = (seed * 0x9E3779B97F4A7C15 + (thread + 1) * 0xD1B54A32D192ED03) & _MASK64
+    z ^= z >> 31
+    return (z * 0xBF58476D1CE4E5B9) & _MASK64
+
+
+def split_ranges(n: int, threads: int) -> List[Tuple[int, int]]:
+    """Exact, disjoint shares of n positions for each thread."""
+    return [(n * k // threads, n * (k + 1) // threads) for k in range(threads)]
+
+
+@dataclass
+class Model:
+    vocab: Vocab
+    syn0: np.ndarray
+    syn1: Optional[np.ndarray]
+    syn1neg: Optional[np.ndarray]
+    words_trained: int
+    seconds: float
+    threads: int
+
+
+def build_corpus(cfg: TrainConfig, reporter: Reporter) -> Corpus:
+    if cfg.read_vocab:
+        vocab = Vocab.read(cfg.read_vocab, cfg.min_count)
+        if len(vocab) < 2:
+            raise W2VError(f"no word in vocabulary file {cfg.read_vocab!r} has count >= -min-count {cfg.min_count}")
+        return encode_corpus(cfg.train, vocab, reporter)
+    return count_corpus(cfg.train, cfg.min_count, reporter, cfg.max_vocab_entries)
+
+
+def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] = None) -> Model:
+    """Train vectors on an encoded corpus; returns syn0/syn1/syn1neg."""
+    reporter = reporter or Reporter(0)
+    vocab = corpus.vocab
+    V, D = len(vocab), cfg.size
+    counts = vocab.counts
+    syn0 = _tables.init_syn0(V, D, cfg.seed)
+    syn1 = np.zeros((V, D), dtype=np.float32) if cfg.hs else None
+    syn1neg = np.zeros((V, D), dtype=np.float32) if cfg.negative else None
+    codes = points = codelens = None
+    if cfg.hs:
+        codes, points, codelens = _tables.huffman(counts)
+    alias_prob = alias_idx = None
+    if cfg.negative:
+        alias_prob, alias_idx = _tables.alias_table(counts)
+    keep = None
+    if cfg.sample > 0:
+        keep = _tables.keep_probabilities(counts, cfg.sample, vocab.train_words)
+
+    ids = corpus.ids
+    N = len(ids)
+    threads = max(1, min(cfg.effective_threads(), N))
+    total = float(cfg.iter) * N + 1
+    kernel = _train.Kernel(
+        syn0=syn0, syn1=syn1, syn1neg=syn1neg, window=cfg.window, negative=cfg.negative,
+        hs=cfg.hs, cbow=cfg.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
+        codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
+        corpus=ids, start_alpha=cfg.start_alpha, total_words=total)
+    ranges = split_ranges(N, threads)
+    states = [_train.WorkerState(D, thread_seed(cfg.seed, k)) for k in range(threads)]
+    errors: List[BaseException] = []
+
+    def work(k: int) -> None:
+        lo, hi = ranges[k]
+        try:
+            for _ in range(cfg.iter):
+                if kernel.stopped:
+                    return
+                kernel.train_range(states[k], lo, hi)
+        except BaseException as exc:  # pragma: no cover - a bug, re-raised below
+            errors.append(exc)
+            kernel.stop()
+
+    workers = [threading.Thread(target=work, args=(k,), name=f"w2v-train-{k}", daemon=True)
+               for k in range(threads)]
+    start = time.monotonic()
+    for t in workers:
+        t.start()
+    try:
+        while any(t.is_alive() for t in workers):
+            time.sleep(0.05)
+            _report(reporter, kernel, total, start, threads, final=False)
+    except KeyboardInterrupt:
+        kernel.stop()
+        for t in workers:
+            t.join()
+        reporter.end_line()
+        raise W2VInterrupted("interrupted: training stopped, no output written") from None
+    for t in workers:
+        t.join()
+    if errors:
+        raise errors[0]
+    seconds = time.monotonic() - start
+    _report(reporter, kernel, total, start, threads, final=True)
+    return Model(vocab, syn0, syn1, syn1neg, int(kernel.words_done), seconds, threads)
+
+
+def _report(reporter: Reporter, kernel, total: float, start: float, threads: int, final: bool) -> None:
+    if reporter.debug < 2:
+        return
+    done = kernel.words_done
+    elapsed = max(time.monotonic() - start, 1e-9)
+    frac = min(done / max(total - 1, 1.0), 1.0)
+    wts = done / (elapsed * threads) / 1000.0
+    eta = elapsed * (1 - frac) / frac if frac > 0 else 0.0
+    line = (f"Alpha: {kernel.alpha:f}  Progress: {frac * 100:.2f}%  "
+            f"Words/thread/sec: {wts:.2f}k  Elapsed: {fmt_duration(elapsed)}  "
+            + ("" if final else f"ETA: {fmt_duration(eta)}"))
+    reporter.progress(line.rstrip(), final=final)
+
+
+def kmeans_classes(syn0: np.ndarray, k: int, iterations: int = 10) -> np.ndarray:
+    """word2vec.c's word classes: k-means with 10 fixed iterations; word i starts
+    in class i mod k; centroids are member sums / (members + 1), L2-normalised;
+    each word joins the centroid with the largest dot product (lowest id on ties)."""
+    V, D = syn0.shape
+    k = min(k, V) if k > 0 else 1
+    cl = np.arange(V, dtype=np.int64) % k
+    x = syn0.astype(np.float64)
+    for _ in range(iterations):
+        cent = np.zeros((k, D), dtype=np.float64)
+        np.add.at(cent, cl, x)
+        cent /= (np.bincount(cl, minlength=k) + 1.0)[:, None]
+        norm = np.sqrt((cent * cent).sum(axis=1))
+        norm[norm == 0] = 1.0
+        cent /= norm[:, None]
+        for s in range(0, V, 16384):
+            cl[s:s + 16384] = np.argmax(x[s:s + 16384] @ cent.T, axis=1)
+    return cl
+
+
+def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model]:
+    """The whole ``w2v train`` command: vocabulary, training, output files."""
+    from . import vectors
+
+    reporter = reporter or Reporter(cfg.debug)
+    for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
+        if path:
+            check_writable(path, what)
+    cores = available_cores()
+    if cfg.threads > cores:
+        reporter.info(f"Using {cores} threads: -threads {cfg.threads} asked for more than the {cores} available cores", level=2)
+    reporter.always(f"Starting training using file {cfg.train if cfg.train != '-' else describe('-')}")
+    corpus = build_corpus(cfg, reporter)
+    reporter.info(f"Vocab size: {len(corpus.vocab)}")
+    reporter.info(f"Words in train file: {corpus.vocab.train_words}")
+    if cfg.save_vocab:
+        corpus.vocab.save(cfg.save_vocab)
+    if not cfg.output:
+        return None
+    model = train_model(cfg, corpus, reporter)
+    if cfg.classes > 0:
+        classes = kmeans_classes(model.syn0, cfg.classes)
+        vectors.save_classes(cfg.output, corpus.vocab.words, classes)
+    else:
+        vectors.save_word2vec(cfg.output, corpus.vocab.words, model.syn0, binary=bool(cfg.binary))
+    return model
