@@ -86,7 +86,7 @@ def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] =
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=cfg.start_alpha, total_words=total)
     ranges = split_ranges(N, threads)
-    states = [_train.WorkerState(D, thread_seed(cfg.seed, k)) for k in range(threads)]
+    states = [_train.WorkerState(D, thread_seed(cfg.seed, k), kernel.scratch_size) for k in range(threads)]
     errors: List[BaseException] = []
 
     def work(k: int) -> None:

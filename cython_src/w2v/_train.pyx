@@ -14,7 +14,8 @@ from libc.string cimport memset
 
 from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, ALPHA_UPDATE_WORDS,
-    EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level,
+    EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
+    w2v_update_rows, w2v_prefetch_row,
     w2v_atomic_add, w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_next, rng_below, rng_unit,
 )
@@ -53,6 +54,9 @@ cdef struct Worker:
     float *neu1
     float *neu1e
     int32_t *sentence
+    float *fs                       # scratch: dot products of one update
+    float *gs                       # scratch: their gradients
+    int32_t *targets                # scratch: negative-sampling targets
     float alpha
     int64_t pending                 # words read since the last counter update
 
@@ -70,20 +74,27 @@ cdef inline void report(const Model *m, Worker *w) noexcept nogil:
     w.alpha = alpha_at(m, done)
 
 
+cdef inline float sigmoid(const Model *m, float f) noexcept nogil:
+    # word2vec.c's table lookup, with its integer scale factor (83, not 83.33)
+    return m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
+
+
 cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+    """Hierarchical softmax along word's Huffman path.  The dots of all
+    nodes are taken first (they do not depend on each other's updates:
+    the nodes of one path are distinct and l1 is not changed here)."""
     cdef int d, n = m.codelens[word], D = m.size
     cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
     cdef const int32_t *point = m.points + <int64_t>word * m.max_codelen
-    cdef float f, g
-    cdef float *l2
+    cdef float f
+    w2v_dot_rows(l1, m.syn1, point, n, D, w.fs)
     for d in range(n):
-        l2 = m.syn1 + <int64_t>point[d] * D
-        f = w2v_dot(l1, l2, D)
+        f = w.fs[d]
         if f <= -MAX_EXP or f >= MAX_EXP:
-            continue
-        f = m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
-        g = (1 - code[d] - f) * w.alpha
-        w2v_pair_update(g, l2, w.neu1e, l1, D)
+            w.gs[d] = 0          # C skips nodes outside the table entirely
+        else:
+            w.gs[d] = (1 - code[d] - sigmoid(m, f)) * w.alpha
+    w2v_update_rows(w.gs, m.syn1, point, n, D, w.neu1e, l1)
 
 
 cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
@@ -97,29 +108,45 @@ cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
     return i
 
 
+cdef inline float ns_gradient(const Model *m, float f, float label, float alpha) noexcept nogil:
+    if f > MAX_EXP:
+        return (label - 1) * alpha
+    if f < -MAX_EXP:
+        return label * alpha
+    return (label - sigmoid(m, f)) * alpha
+
+
 cdef inline void ns_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
-    cdef int d, D = m.size
-    cdef int32_t target
-    cdef float f, g, label
-    cdef float *l2
-    for d in range(m.negative + 1):
-        if d == 0:
-            target = word
-            label = 1
-        else:
-            target = draw_negative(m, w)
-            if target == word:
-                continue
-            label = 0
-        l2 = m.syn1neg + <int64_t>target * D
-        f = w2v_dot(l1, l2, D)
-        if f > MAX_EXP:
-            g = (label - 1) * w.alpha
-        elif f < -MAX_EXP:
-            g = label * w.alpha
-        else:
-            g = (label - m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]) * w.alpha
-        w2v_pair_update(g, l2, w.neu1e, l1, D)
+    """Negative sampling: the word itself (label 1), then `negative` draws
+    (label 0; a draw equal to the word is skipped, not redrawn, like C)."""
+    cdef int d, j, k = 1, D = m.size
+    cdef bint repeated = False
+    cdef int32_t t
+    cdef float *row
+    w.targets[0] = word
+    for d in range(m.negative):
+        t = draw_negative(m, w)
+        if t == word:
+            continue
+        for j in range(1, k):
+            if w.targets[j] == t:
+                repeated = True
+        w.targets[k] = t
+        k += 1
+        w2v_prefetch_row(m.syn1neg + <int64_t>t * D, D)
+    if not repeated:
+        # all rows distinct: take every dot first, then every update
+        w2v_dot_rows(l1, m.syn1neg, w.targets, k, D, w.fs)
+        w.gs[0] = ns_gradient(m, w.fs[0], 1, w.alpha)
+        for j in range(1, k):
+            w.gs[j] = ns_gradient(m, w.fs[j], 0, w.alpha)
+        w2v_update_rows(w.gs, m.syn1neg, w.targets, k, D, w.neu1e, l1)
+    else:
+        # a row drawn twice must see its first update (C's sequential order)
+        for j in range(k):
+            row = m.syn1neg + <int64_t>w.targets[j] * D
+            w2v_pair_update(ns_gradient(m, w2v_dot(l1, row, D), 1 if j == 0 else 0, w.alpha),
+                            row, w.neu1e, l1, D)
 
 
 cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
@@ -219,20 +246,29 @@ def simd_level():
 cdef class WorkerState:
     cdef Worker w
 
-    def __cinit__(self, int size, uint64_t seed):
+    def __cinit__(self, int size, uint64_t seed, int scratch):
+        """scratch: the longest Huffman path or negative + 1, whichever is larger."""
+        scratch = max(scratch, 1)
         self.w.rng = seed
         self.w.neu1 = <float *>malloc(size * sizeof(float))
         self.w.neu1e = <float *>malloc(size * sizeof(float))
         self.w.sentence = <int32_t *>malloc((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
+        self.w.fs = <float *>malloc(scratch * sizeof(float))
+        self.w.gs = <float *>malloc(scratch * sizeof(float))
+        self.w.targets = <int32_t *>malloc(scratch * sizeof(int32_t))
         self.w.pending = 0
         self.w.alpha = 0
-        if not (self.w.neu1 and self.w.neu1e and self.w.sentence):
+        if not (self.w.neu1 and self.w.neu1e and self.w.sentence and self.w.fs and self.w.gs
+                and self.w.targets):
             raise MemoryError()
 
     def __dealloc__(self):
         free(self.w.neu1)
         free(self.w.neu1e)
         free(self.w.sentence)
+        free(self.w.fs)
+        free(self.w.gs)
+        free(self.w.targets)
 
 
 cdef class Kernel:
@@ -293,6 +329,11 @@ cdef class Kernel:
         self.m.total_words = total_words
         self.m.words_done = &self._done[0]
         self.m.stop = &self._stop[0]
+
+    @property
+    def scratch_size(self):
+        """Scratch entries a WorkerState needs for this model."""
+        return max(self.m.max_codelen, self.m.negative + 1)
 
     def train_range(self, WorkerState state not None, int64_t start, int64_t end):
         """One work unit, without the GIL from start to end."""

@@ -29,12 +29,68 @@
 #define W2V_SIMD
 #endif
 
+#define W2V_INLINE static inline __attribute__((always_inline))
+
+/* 16 floats as one value: one zmm register on AVX-512, two ymm on AVX2,
+ * four xmm on the baseline.  may_alias + aligned(4): it may overlay any float row. */
+typedef float w2v_v16 __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float w2v_v8 __attribute__((vector_size(32)));
+typedef float w2v_v4 __attribute__((vector_size(16)));
+
+W2V_INLINE float dot_body(const float *a, const float *b, int n) {
+    w2v_v16 acc0 = {0}, acc1 = {0};
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        acc0 += *(const w2v_v16 *)(a + i) * *(const w2v_v16 *)(b + i);
+        acc1 += *(const w2v_v16 *)(a + i + 16) * *(const w2v_v16 *)(b + i + 16);
+    }
+    if (i + 16 <= n) {
+        acc0 += *(const w2v_v16 *)(a + i) * *(const w2v_v16 *)(b + i);
+        i += 16;
+    }
+    acc0 += acc1;
+    /* tree reduction (a 16-step scalar chain would cost more than the products) */
+    w2v_v8 h = __builtin_shufflevector(acc0, acc0, 0, 1, 2, 3, 4, 5, 6, 7)
+             + __builtin_shufflevector(acc0, acc0, 8, 9, 10, 11, 12, 13, 14, 15);
+    w2v_v4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+    float s = (q[0] + q[2]) + (q[1] + q[3]);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+/* err += g * out;  out += g * in   (err uses the old out) */
+W2V_INLINE void pair_update_body(float g, float *out, float *err, const float *in, int n) {
+    W2V_SIMD
+    for (int i = 0; i < n; i++) {
+        float o = out[i];
+        err[i] += g * o;
+        out[i] = o + g * in[i];
+    }
+}
+
+/* Ask for a row's cache lines ahead of use (random rows of syn1/syn1neg
+ * are the main source of stalls). */
+static inline void w2v_prefetch_row(const float *row, int n) {
+    for (int i = 0; i < n; i += 16) __builtin_prefetch(row + i, 1, 3);
+}
+
 /* dot(a, b) */
 W2V_CLONES static float w2v_dot(const float *a, const float *b, int n) {
-    float s = 0.0f;
-    W2V_SIMD_REDUCE
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+    return dot_body(a, b, n);
+}
+
+/* out[j] = dot(x, base[idx[j]]) for j < k: the dots of one input against
+ * all its output rows, issued together so their memory loads overlap. */
+W2V_CLONES static void w2v_dot_rows(const float *x, const float *base, const int32_t *idx,
+                                    int k, int n, float *out) {
+    for (int j = 0; j < k; j++) out[j] = dot_body(x, base + (int64_t)idx[j] * n, n);
+}
+
+/* For each j < k with g[j] != 0: err += g[j] * row_j; row_j += g[j] * x. */
+W2V_CLONES static void w2v_update_rows(const float *g, float *base, const int32_t *idx,
+                                       int k, int n, float *err, const float *x) {
+    for (int j = 0; j < k; j++)
+        if (g[j] != 0.0f) pair_update_body(g[j], base + (int64_t)idx[j] * n, err, x, n);
 }
 
 /* y += a * x */
@@ -43,15 +99,9 @@ W2V_CLONES static void w2v_axpy(float a, const float *x, float *y, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-/* The output-layer update of one (input, target) pair, in one pass over the
- * target row:  err += g * out;  out += g * in  (err uses the old out). */
+/* One output-layer update: err += g * out;  out += g * in. */
 W2V_CLONES static void w2v_pair_update(float g, float *out, float *err, const float *in, int n) {
-    W2V_SIMD
-    for (int i = 0; i < n; i++) {
-        float o = out[i];
-        err[i] += g * o;
-        out[i] = o + g * in[i];
-    }
+    pair_update_body(g, out, err, in, n);
 }
 
 /* x *= a */
