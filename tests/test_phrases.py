@@ -207,6 +207,15 @@ def test_pairs_with_equal_keys_share_counts(tmp_path):
     assert sorted(tsv.splitlines()[1:]) == [b"new_york_city\t4\t2\t2\t6\t2"] * 2
 
 
+def test_rare_word_after_a_word_with_underscore_still_counts(tmp_path):
+    # zzz occurs once, but (new_york zzz) adds to the key "new_york_zzz" of
+    # (new york_zzz): new 2, york_zzz 2, words 6, key count 3, min-count 2:
+    # score = (3 - 2) / 2 / 2 * 6 = 1.5
+    text = b"new york_zzz\n" * 2 + b"new_york zzz\n"
+    assert phrases(tmp_path, text, min_count=2, threshold=1) == \
+        b"new_york_zzz\n" * 2 + b"new_york zzz\n"
+
+
 def test_compressed_input(tmp_path):
     assert phrases(tmp_path, XY, name="in.txt.gz", min_count=1, threshold=1) == \
         b"x_y\n" * 3 + b"x z\nw y\n"
@@ -265,7 +274,7 @@ def model_phrases(text: bytes, min_count: int, threshold: float, cross_lines: bo
 def random_text(rng: random.Random) -> bytes:
     base = [b"a", b"b", b"c", b"d", b"e", b"ab", b"b_c", b"a_b", b"a_b_c", b"c_", b"_d",
             b"k" * 28, b"k" * 29, b"k" * 30, b"m" * 58, b"m" * 57 + b"_", b"\xc3\xa9" * 30,
-            b"\xff", b"e_\xff"]
+            b"\xff", b"e_\xff", b"n", b"y_z", b"n_y", b"z", b"n_y_z"]
     weights = [rng.random() ** 2 for _ in base]
     lines = []
     for _ in range(rng.randint(0, 60)):

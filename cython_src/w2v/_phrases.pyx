@@ -360,7 +360,10 @@ cdef class PhraseModel:
                         prev = -1
                     continue
                 if prev > 0:
-                    if (flags[prev] & flags[cur] & F_KEEP) or t.lens[prev] + t.lens[cur] >= KEY_BYTES - 1:
+                    # pairs that may be joined; pairs whose key may equal another
+                    # key (a word with "_", a 59-byte key): always
+                    if (flags[prev] & flags[cur] & F_KEEP) or ((flags[prev] | flags[cur]) & F_SPECIAL) \
+                            or t.lens[prev] + t.lens[cur] >= KEY_BYTES - 1:
                         ba[m] = <uint32_t>prev
                         bb[m] = <uint32_t>cur
                         m += 1
