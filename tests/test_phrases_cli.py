@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -118,6 +119,18 @@ def test_failed_run_keeps_existing_output(tmp_path):
     assert p.returncode == 1 and b"cannot read input file 'bad.xz'" in p.stderr
     assert (tmp_path / "out.txt").read_bytes() == b"precious\n"
     assert sorted(os.listdir(tmp_path)) == ["bad.xz", "out.txt"]
+
+
+def test_output_to_a_fifo_writes_into_it(tmp_path):
+    # a device or pipe (/dev/null, a FIFO) is written in place, never replaced
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    (tmp_path / "in.txt").write_bytes(PASS1)
+    w2v(tmp_path, "-train", "in.txt", "-output", "fifo", "-min-count", 1, "-threshold", 2)
+    assert reader.communicate(timeout=60)[0] == PASS1_OUT
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["fifo", "in.txt"]
 
 
 def test_empty_input_gives_empty_output(tmp_path):
