@@ -228,6 +228,20 @@ def test_output_may_replace_the_input(tmp_path):
     assert src.read_bytes() == b"x_y\n" * 3 + b"x z\nw y\n"
 
 
+def test_disk_full_on_the_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    from w2v import corpus
+
+    def full(self, ids):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(corpus.IdSpool, "append", full)
+    with pytest.raises(W2VError, match="cannot write a temporary file .*No space left on device"):
+        phrases(tmp_path, XY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
+
+
 # --------------------------------------------------------------------------- against a model of word2phrase
 def _cut(word: bytes) -> bytes:
     return _text.utf8_cut(word, 58)

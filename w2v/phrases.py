@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator, Optional
 
@@ -106,6 +107,18 @@ def _read_spool(spool: IdSpool, chunk: int = SPOOL_CHUNK) -> Iterator[np.ndarray
         yield view
 
 
+@contextlib.contextmanager
+def _spool_errors() -> Iterator[None]:
+    """Disk full (or similar) on the temporary file: a one-line error."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise W2VError(f"cannot write a temporary file in {tempfile.gettempdir()!r} "
+                       f"(set TMPDIR to use another folder): {exc.strerror or exc}") from None
+
+
 def _tokenise(cfg: PhrasesConfig, words, spool: IdSpool, reporter: Reporter):
     """Pass 1: count the words, spool the ids (newline = 0); returns the tokenizer."""
     tokenizer = _text.Tokenizer(words, "count", WORD_BYTES)
@@ -113,11 +126,13 @@ def _tokenise(cfg: PhrasesConfig, words, spool: IdSpool, reporter: Reporter):
     next_report = 1_000_000
     try:
         for chunk in iter_chunks(stream, cfg.train, "input file"):
-            spool.append(tokenizer.feed(chunk))
+            with _spool_errors():
+                spool.append(tokenizer.feed(chunk))
             if tokenizer.tokens >= next_report:
                 reporter.progress(f"Words read: {(tokenizer.tokens - tokenizer.newlines) // 1_000_000}M")
                 next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
-        spool.append(tokenizer.finish())
+        with _spool_errors():
+            spool.append(tokenizer.finish())
     finally:
         if cfg.train != "-":
             stream.close()
@@ -150,7 +165,8 @@ def run(cfg: PhrasesConfig, reporter: Optional[Reporter] = None) -> PhrasesResul
     reporter.info(f"Starting phrases using file {cfg.train if cfg.train != '-' else describe('-')}")
     words = _text.WordTable(1 << 16)
     words.add_word(NEWLINE, 0)
-    spool = IdSpool()
+    with _spool_errors():
+        spool = IdSpool()
     try:
         tokenizer = _tokenise(cfg, words, spool, reporter)
         reporter.end_line()
@@ -175,10 +191,10 @@ def run(cfg: PhrasesConfig, reporter: Optional[Reporter] = None) -> PhrasesResul
                 if written >= next_report:
                     reporter.progress(f"Words written: {written // 1_000_000}M")
                     next_report = (written // 1_000_000 + 1) * 1_000_000
+            if cfg.save_phrases is not None:   # before -output is renamed into place
+                save_phrases(cfg.save_phrases, words, model)
         reporter.end_line()
         joined = int(model.joined_counts().sum())
-        if cfg.save_phrases is not None:
-            save_phrases(cfg.save_phrases, words, model)
         reporter.info(f"Phrases joined in the output: {joined}")
         return PhrasesResult(train_words=train_words, lines=int(tokenizer.newlines),
                              words=len(words) - 1, words_kept=int(model.words_kept),
