@@ -316,16 +316,31 @@ def test_model_agrees_on_hand_cases():
 
 # --------------------------------------------------------------------------- Cython pieces
 def test_pair_table_counts_and_grows():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 3000, 200_000, dtype=np.uint32)
+    b = rng.integers(0, 50, 200_000, dtype=np.uint32)
+    table = _phrases.PairTable(16)
+    table.count_pairs(a[:1000], b[:1000])
+    table.count_pairs(a[1000:], b[1000:])        # grows from 1024 slots several times
+    expect = Counter(zip(a.tolist(), b.tolist()))
+    assert table.items() == expect
+    assert len(table) == len(expect)
+    assert table.get(3000, 0) == -1 and table.get(int(a[7]), int(b[7])) == expect[(a[7], b[7])]
+
+
+def test_model_counts_pairs_across_chunks():
     words = _text.WordTable()
     words.add_word(b"\n", 0)
-    for i in range(3000):
+    for i in range(1, 5):
         words.add_word(b"w%d" % i, 10)
-    m = _phrases.PhraseModel(words, 1, 0.5)
-    ids = np.array([1, 2, 0, 1, 2, 3] + list(range(1, 3001)), dtype=np.int32)
-    m.count(ids[:4])
-    m.count(ids[4:])            # chunks continue: (1 2) from the second line
-    m.resolve(100)
-    assert m.pairs_counted == 3000      # (1 2) x2, (2 3) x2, (3 1), (i i+1) up to 3000
+    m = _phrases.PhraseModel(words, 0, 0.5)        # scores 2/10/10*100 = 2, 1, 1
+    m.count(np.array([1, 2, 0, 1], dtype=np.int32))
+    m.count(np.array([2, 3, 4], dtype=np.int32))      # (1 2) continues the previous chunk
+    assert m.resolve(100) == 3
+    assert sorted(zip(m.acc_a.tolist(), m.acc_b.tolist(), m.acc_count.tolist())) == \
+        [(1, 2, 2), (2, 3, 1), (3, 4, 1)]
+    with pytest.raises(RuntimeError):
+        m.count(np.array([1], dtype=np.int32))
 
 
 def test_errors_in_config():

@@ -54,9 +54,6 @@ cdef enum:
     AHEAD = 12         # prefetch distance, in pairs
     UNDERSCORE = 95
 
-KEY_LIMIT = KEY_BYTES
-COUNT_LIMIT = 0xFFFFFFFF
-
 
 cdef inline uint64_t _mix(uint32_t a, uint32_t b) noexcept nogil:
     cdef uint64_t k = (<uint64_t>a << 32) | <uint64_t>b
@@ -184,7 +181,16 @@ cdef class PairTable:
     def __len__(self):
         return self.n
 
+    def count_pairs(self, const uint32_t[::1] a not None, const uint32_t[::1] b not None):
+        """Count the pairs (a[i], b[i]) (for tests)."""
+        cdef Py_ssize_t i, m
+        cdef uint64_t h[BLOCK]
+        for i in range(0, a.shape[0], BLOCK):
+            m = min(BLOCK, a.shape[0] - i)
+            self.add_block(&a[i], &b[i], h, m)
+
     def get(self, uint32_t a, uint32_t b):
+        """Value of (a, b), or -1."""
         cdef int64_t s = self.find(a, b)
         return -1 if s < 0 else self.cells[3 * s + 2]
 
@@ -481,10 +487,6 @@ cdef class PhraseModel:
             return nacc
         finally:
             free(acc.rows)
-
-    def word_count(self, int32_t w):
-        """word2phrase's count for word id *w* (after resolve)."""
-        return self.fu[w]
 
     def word_counts(self):
         """word2phrase's count of every word id (after resolve)."""
