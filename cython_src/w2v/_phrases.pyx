@@ -16,8 +16,8 @@ where a collision is possible:
 * every other pair's key has two ``_`` or more, or is 59 bytes long; those
   keys are summed in a string table (``WordTable``).
 
-Only pairs that can matter are counted: both words frequent enough (or
-containing ``_``, or halves of a word ``l_r``), or a long key.
+Only pairs that can matter are counted: pairs of words that are frequent
+enough (or halves of a word ``l_r``), and every non-plain pair.
 """
 cimport cython
 import numpy as np
