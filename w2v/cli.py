@@ -124,8 +124,15 @@ def train_cmd(iter_: int, **flags) -> None:
               help="0 = quiet, 1 = summary, 2 = progress (standard error).")
 @click.option("-save-phrases", "save_phrases", metavar="FILE", default=None,
               help="Write the accepted bigrams with counts and scores (TSV).")
+@click.option("-c-compat", "c_compat", type=int, default=0, show_default=True,
+              help="1 = count bigrams across line ends like word2phrase (for exact comparisons).")
 def phrases_cmd(**flags) -> None:
-    """Join frequent word pairs into phrases (word2phrase)."""
+    """Join frequent word pairs into phrases (word2phrase).
+
+    \b
+    Run it twice for phrases of up to four words:
+      w2v phrases -train text.txt -output - | w2v phrases -train - -output phrases.txt -threshold 50
+    """
     from .config import PhrasesConfig
     from .phrases import run
 

@@ -107,11 +107,18 @@ class PhrasesConfig:
     threshold: float = 100.0
     debug: int = 2
     save_phrases: Optional[str] = None
+    # 1 = count bigrams across line ends like word2phrase (for exact comparisons)
+    c_compat: int = 0
 
     def __post_init__(self) -> None:
         _check(isinstance(self.train, str) and self.train != "", "-train: an input file is required (use - for standard input)")
         _check(isinstance(self.output, str) and self.output != "", "-output: an output file is required (use - for standard output)")
         _check(_is_int(self.min_count) and self.min_count >= 0, f"-min-count must be >= 0 (got {self.min_count})")
-        _check(self.threshold == self.threshold and self.threshold < float("inf"),
+        _check(self.min_count < 2 ** 62, f"-min-count is too large (got {self.min_count})")
+        _check(isinstance(self.threshold, (int, float)) and not isinstance(self.threshold, bool)
+               and self.threshold == self.threshold and abs(self.threshold) < float("inf"),
                f"-threshold must be a finite number (got {self.threshold})")
         _check(_is_int(self.debug), "-debug must be an integer")
+        _check(self.save_phrases is None or (isinstance(self.save_phrases, str) and self.save_phrases != ""),
+               "-save-phrases: empty file name")
+        _check(self.c_compat in (0, 1) and _is_int(self.c_compat), f"-c-compat must be 0 or 1 (got {self.c_compat})")
