@@ -14,6 +14,7 @@ import contextlib
 import gzip
 import lzma
 import os
+import stat
 import sys
 import tempfile
 from typing import BinaryIO, Iterator
@@ -95,9 +96,21 @@ def _umask() -> int:
     return mask
 
 
+def _is_special(path: str) -> bool:
+    """An existing device, pipe or socket (e.g. /dev/null, a FIFO)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str, what: str = "output file") -> Iterator[BinaryIO]:
-    """Context manager yielding a binary file that appears at *path* only on success."""
+    """Context manager yielding a binary file that appears at *path* only on success.
+
+    ``-`` is standard output; an existing device or pipe (``/dev/null``, a
+    FIFO) is written in place, since renaming a file over it would replace it."""
     if path == "-":
         out = sys.stdout.buffer
         yield out
@@ -107,6 +120,14 @@ def atomic_output(path: str, what: str = "output file") -> Iterator[BinaryIO]:
             pass
         return
     check_writable(path, what)
+    if _is_special(path):
+        try:
+            special = open(path, "wb")
+        except OSError as exc:
+            raise W2VError(f"cannot write {what} {path!r}: {exc.strerror or exc}") from None
+        with special:
+            yield special
+        return
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)

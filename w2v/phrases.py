@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import tempfile
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Optional
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -68,26 +67,6 @@ def _check_paths(cfg: PhrasesConfig) -> None:
             raise W2VError("-save-phrases and -output name the same file")
         if _same_file(cfg.save_phrases, cfg.train):
             raise W2VError("-save-phrases and -train name the same file")
-
-
-@contextlib.contextmanager
-def _output(path: str, what: str) -> Iterator[BinaryIO]:
-    """atomic_output, except for an existing device or pipe (/dev/null, a FIFO),
-    which is written in place: renaming a temporary file over it would replace it."""
-    try:
-        special = path != "-" and not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
-    except OSError:
-        special = False
-    if not special:
-        with atomic_output(path, what) as out:
-            yield out
-        return
-    try:
-        out = open(path, "wb")
-    except OSError as exc:
-        raise W2VError(f"cannot write {what} {path!r}: {exc.strerror or exc}") from None
-    with out:
-        yield out
 
 
 def _read_spool(spool: IdSpool, chunk: int = SPOOL_CHUNK) -> Iterator[np.ndarray]:
@@ -150,7 +129,7 @@ def save_phrases(path: str, words, model) -> None:
     fu = model.word_counts()
     phrase = [words.word(x) + b"_" + words.word(y) for x, y in zip(a.tolist(), b.tolist())]
     order = sorted(range(len(phrase)), key=lambda i: (-float(scores[i]), phrase[i]))
-    with _output(path, "-save-phrases file") as out:
+    with atomic_output(path, "-save-phrases file") as out:
         out.write(SAVE_HEADER)
         for i in order:
             out.write(b"%s\t%d\t%d\t%d\t%s\t%d\n" % (
@@ -181,7 +160,7 @@ def run(cfg: PhrasesConfig, reporter: Optional[Reporter] = None) -> PhrasesResul
         reporter.info(f"Phrases: {nphrases} bigrams score above {cfg.threshold:g}")
         buf = np.empty(OUT_BUFFER, dtype=np.uint8)
         written, next_report = 0, 1_000_000
-        with _output(cfg.output, "output file") as out:
+        with atomic_output(cfg.output, "output file") as out:
             for ids in _read_spool(spool):
                 start, n = 0, len(ids)
                 while start < n:
