@@ -194,6 +194,9 @@ def test_encode_corpus_with_read_vocab(tmp_path):
     assert c.vocab.train_words == 14
     with pytest.raises(W2VError, match="no word of the vocabulary"):
         encode_corpus(write(tmp_path, "u.txt", b"zz yy\txx"), vocab)
+    # sentence ends alone are not enough (they used to give untrained output)
+    with pytest.raises(W2VError, match="no word of the vocabulary"):
+        encode_corpus(write(tmp_path, "n.txt", b"zz\n\nyy </s> xx\n"), vocab)
 
 
 def test_build_corpus_read_vocab_min_count_leaves_nothing(tmp_path):

@@ -63,7 +63,7 @@ INFO_PREFIXES = ("Starting training using file", "Vocab size:", "Words in train 
 def assert_one_line_error(res: Result, command: str = "train", contains: Optional[str] = None) -> str:
     """Non-zero exit, nothing on stdout, exactly one ``w2v <cmd>: error:`` line
     (the last one), no traceback, and otherwise only informational lines."""
-    prefix = f"w2v {command}: error: "
+    prefix = f"w2v {command}: error: " if command else "w2v: error: "
     assert res.returncode not in (0, None), str(res)
     assert b"Traceback" not in res.stderr, str(res)
     assert res.stdout == b"", str(res)
@@ -120,3 +120,20 @@ def read_binary_vectors(path: str):
 def stray_files(folder, expected) -> List[str]:
     """Files in *folder* other than *expected* (temp files included)."""
     return sorted(set(os.listdir(folder)) - set(expected))
+
+
+def planted_corpus(path, groups: int = 8, per_group: int = 10, tokens: int = 100_000,
+                   sentence: int = 10, seed: int = 0) -> List[List[bytes]]:
+    """Write a corpus with planted structure: every line holds *sentence*
+    random words of one random group (``g<G>w<I>``), so words co-occur only
+    with members of their own group.  Returns the groups' words."""
+    rng = np.random.default_rng(seed)
+    names = [[b"g%dw%d" % (g, i) for i in range(per_group)] for g in range(groups)]
+    flat = [w for grp in names for w in grp]
+    n_lines = max(1, tokens // (sentence + 1))
+    grp = rng.integers(0, groups, size=n_lines)
+    members = rng.integers(0, per_group, size=(n_lines, sentence))
+    ids = grp[:, None] * per_group + members
+    with open(path, "wb") as f:
+        f.write(b"".join(b" ".join(flat[i] for i in row) + b"\n" for row in ids.tolist()))
+    return names
