@@ -280,29 +280,39 @@ def _wait_for_line(proc, needle: bytes, timeout: float = 60) -> bytes:
     raise AssertionError(f"{needle!r} not seen on stderr: {seen!r}")
 
 
+def _interrupt(proc, needle: bytes, delay: float):
+    """Wait for *needle* on stderr, then *delay* s, then SIGINT; returns
+    (stdout, stderr, seconds from the signal to the exit)."""
+    try:
+        _wait_for_line(proc, needle)
+        time.sleep(delay)
+        assert proc.poll() is None, "the command ended before it could be interrupted"
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        return out, err, time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def assert_interrupted(proc, out: bytes, err: bytes, elapsed: float) -> None:
+    assert elapsed < 2.0, elapsed
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err and out == b""
+    last = err.decode().splitlines()[-1]
+    assert last.startswith("w2v train:") and "interrupted" in last, err
+
+
 def test_ctrl_c_during_training(tmp_path):
     planted_corpus(tmp_path / "t.txt", tokens=100_000)
     proc = subprocess.Popen([console_script(), "train", "-train", "t.txt", "-output", "out.bin",
                              "-size", "100", "-iter", "2000", "-threads", "2", "-cbow", "0",
                              "-min-count", "1", "-debug", "1"],
                             cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        _wait_for_line(proc, b"Words in train file")
-        time.sleep(0.7)           # training is under way
-        assert proc.poll() is None, "training ended before it could be interrupted"
-        start = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert elapsed < 2.0, elapsed
-    assert proc.returncode == 130, err
-    assert b"Traceback" not in err and out == b""
-    assert err.decode().splitlines()[-1].startswith("w2v train:")
-    assert "interrupted" in err.decode().splitlines()[-1]
+    out, err, elapsed = _interrupt(proc, b"Words in train file", 0.7)   # training under way
+    assert_interrupted(proc, out, err, elapsed)
     assert sorted(os.listdir(tmp_path)) == ["t.txt"]      # no output, no temporary file
 
 
@@ -310,20 +320,8 @@ def test_ctrl_c_while_reading_stdin(tmp_path):
     proc = subprocess.Popen([console_script(), "train", "-train", "-", "-output", "out.bin", "-debug", "0"],
                             cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    try:
-        proc.stdin.write(b"some words that never end\n" * 1000)
-        proc.stdin.flush()
-        _wait_for_line(proc, b"Starting training")
-        time.sleep(0.5)
-        start = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-        elapsed = time.monotonic() - start
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert elapsed < 2.0
-    assert proc.returncode == 130, err
-    assert b"Traceback" not in err and out == b""
+    proc.stdin.write(b"some words that never end\n" * 1000)
+    proc.stdin.flush()
+    out, err, elapsed = _interrupt(proc, b"Starting training", 0.5)   # stdin stays open
+    assert_interrupted(proc, out, err, elapsed)
     assert os.listdir(tmp_path) == []

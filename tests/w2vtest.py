@@ -123,10 +123,12 @@ def stray_files(folder, expected) -> List[str]:
 
 
 def planted_corpus(path, groups: int = 8, per_group: int = 10, tokens: int = 100_000,
-                   sentence: int = 10, seed: int = 0) -> List[List[bytes]]:
+                   sentence: int = 10, seed: int = 0, noise: float = 0.0) -> List[List[bytes]]:
     """Write a corpus with planted structure: every line holds *sentence*
     random words of one random group (``g<G>w<I>``), so words co-occur only
-    with members of their own group.  Returns the groups' words."""
+    with members of their own group, except that a fraction *noise* of the
+    tokens is replaced by words drawn uniformly from all groups.  Returns the
+    groups' words."""
     rng = np.random.default_rng(seed)
     names = [[b"g%dw%d" % (g, i) for i in range(per_group)] for g in range(groups)]
     flat = [w for grp in names for w in grp]
@@ -134,6 +136,9 @@ def planted_corpus(path, groups: int = 8, per_group: int = 10, tokens: int = 100
     grp = rng.integers(0, groups, size=n_lines)
     members = rng.integers(0, per_group, size=(n_lines, sentence))
     ids = grp[:, None] * per_group + members
+    if noise > 0:
+        swap = rng.random(ids.shape) < noise
+        ids[swap] = rng.integers(0, groups * per_group, size=int(swap.sum()))
     with open(path, "wb") as f:
         f.write(b"".join(b" ".join(flat[i] for i in row) + b"\n" for row in ids.tolist()))
     return names
