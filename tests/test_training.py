@@ -134,27 +134,25 @@ def test_single_word_sentences_train_nothing(tmp_path):
 
 
 # ------------------------------------------------------------------ exact arithmetic
-def reference_hs(corpus_ids, V, D, cbow, iters):
+def reference_hs(corpus_ids, V, D, cbow, iters, start=None):
     """word2vec.c's hierarchical softmax, written out in float32 numpy for a
     window of 1 (the random window shrink is then always 0), no subsampling,
-    one thread.  Alpha is updated after each epoch (fewer than 10,000 words):
-    alpha = start * (1 - words_done / (iter * N + 1))."""
+    one thread.  Like C, a sentence ends at </s> or after 1000 words; the
+    words read (</s> included) are added to the shared counter after a
+    sentence once more than 10,000 are pending, and at the end of the epoch;
+    alpha = start * (1 - words_done / (iter * N + 1)), floored at start * 1e-4."""
     counts = np.bincount(corpus_ids, minlength=V).astype(np.int64)
     codes, points, lens = _tables.huffman(counts)
     table = _tables.exp_table()
     syn0 = _tables.init_syn0(V, D)
     syn1 = np.zeros((V, D), dtype=np.float32)
     f32 = np.float32
-    start = f32(0.05 if cbow else 0.025)
+    start = f32(start if start is not None else (0.05 if cbow else 0.025))
     total = iters * len(corpus_ids) + 1
-    sentences, cur = [], []
-    for w in corpus_ids:
-        if w == 0:
-            sentences.append(cur)
-            cur = []
-        else:
-            cur.append(int(w))
-    assert cur == []
+    alphas = []
+
+    def alpha_at(done):
+        return max(start * f32(1.0 - done / total), start * f32(1e-4))
 
     def hs(l1, word, neu1e, alpha):
         for d in range(lens[word]):
@@ -167,23 +165,47 @@ def reference_hs(corpus_ids, V, D, cbow, iters):
             neu1e += g * l2
             l2 += g * l1
 
-    for epoch in range(iters):
-        alpha = start * f32(1.0 - epoch * len(corpus_ids) / total)
-        for sent in sentences:
-            for a, word in enumerate(sent):
-                ctx = [c for c in (a - 1, a + 1) if 0 <= c < len(sent)]
-                if cbow:
-                    neu1 = sum((syn0[sent[c]] for c in ctx), np.zeros(D, f32)) / f32(len(ctx))
+    def train(sent, alpha):
+        for a, word in enumerate(sent):
+            ctx = [c for c in (a - 1, a + 1) if 0 <= c < len(sent)]
+            if cbow:
+                neu1 = sum((syn0[sent[c]] for c in ctx), np.zeros(D, f32)) / f32(len(ctx))
+                neu1e = np.zeros(D, f32)
+                hs(neu1.astype(f32), word, neu1e, alpha)
+                for c in ctx:
+                    syn0[sent[c]] += neu1e
+            else:
+                for c in ctx:
                     neu1e = np.zeros(D, f32)
-                    hs(neu1.astype(f32), word, neu1e, alpha)
-                    for c in ctx:
-                        syn0[sent[c]] += neu1e
-                else:
-                    for c in ctx:
-                        neu1e = np.zeros(D, f32)
-                        hs(syn0[sent[c]].copy(), word, neu1e, alpha)
-                        syn0[sent[c]] += neu1e
-    return syn0, syn1
+                    hs(syn0[sent[c]].copy(), word, neu1e, alpha)
+                    syn0[sent[c]] += neu1e
+
+    ids = [int(w) for w in corpus_ids]
+    done = 0
+    for _ in range(iters):
+        alpha = alpha_at(done)
+        alphas.append(alpha)
+        pos = pending = 0
+        while pos < len(ids):
+            sent = []
+            while pos < len(ids):
+                w = ids[pos]
+                pos += 1
+                pending += 1
+                if w == 0:
+                    break
+                sent.append(w)
+                if len(sent) >= 1000:
+                    break
+            if pending > 10_000:
+                done += pending
+                pending = 0
+                alpha = alpha_at(done)
+                alphas.append(alpha)
+            if len(sent) > 1:
+                train(sent, alpha)
+        done += pending
+    return syn0, syn1, alphas
 
 
 @pytest.mark.parametrize("cbow", [0, 1])
@@ -195,8 +217,40 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, cbow):
     cfg = TrainConfig(train="unused", size=5, window=1, sample=0, hs=1, negative=0, iter=3,
                       threads=1, min_count=1, cbow=cbow, debug=0)
     model = train_model(cfg, corpus)
-    syn0, syn1 = reference_hs(np.asarray(corpus.ids), 5, 5, cbow, 3)
+    syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 5, 5, cbow, 3)
+    # N = 9 words per epoch: alpha = start * (1 - 9k / 28) at epoch k
+    start = 0.05 if cbow else 0.025
+    assert alphas == pytest.approx([start, start * (1 - 9 / 28), start * (1 - 18 / 28)], rel=1e-6)
     assert syn1.any()       # the reference really trained something
     np.testing.assert_allclose(model.syn1, syn1, rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(model.syn0, syn0, rtol=1e-5, atol=1e-8)
     assert model.words_trained == 3 * 9
+
+
+def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_path):
+    """Lines of 2500, 999, 1000, 1001, 4700 and 5000 words from 40 words
+    (N = 15,206 tokens with the 6 sentence ends).  C trains sentences of at
+    most 1000 words; words read (</s> included) pending after each sentence:
+        line 1: 1000, 2000, 2501 (500 words + </s>)      line 2: 3501
+        line 3: 4501, 4502 (</s> alone)                   line 4: 5502, 5504
+        line 5: 6504, 7504, 8504, 9504, 10205 > 10,000 -> counter = 10205,
+                alpha = 0.01 * (1 - 10205 / 15207)
+        line 6: 5000 words and </s>: counted at the end of the epoch.
+    The same updates, written out in numpy, must give the same vectors (up to
+    float rounding, which the tiny vocabulary amplifies to ~1e-5)."""
+    rng = np.random.default_rng(2)
+    words = [b"w%d" % i for i in range(40)]
+    probs = 1 / np.arange(1, 41)
+    lines = [b" ".join(words[i] for i in rng.choice(40, size=n, p=probs / probs.sum()))
+             for n in (2500, 999, 1000, 1001, 4700, 5000)]
+    (tmp_path / "t.txt").write_bytes(b"\n".join(lines) + b"\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    assert len(corpus) == 15_206 and len(corpus.vocab) == 41
+    cfg = TrainConfig(train="unused", size=4, window=1, sample=0, hs=1, negative=0, iter=1,
+                      threads=1, min_count=1, cbow=1, alpha=0.01, debug=0)
+    model = train_model(cfg, corpus)
+    syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 1, start=0.01)
+    assert alphas == pytest.approx([0.01, 0.01 * (1 - 10205 / 15207)], rel=1e-6)
+    # (getting the 1000-word split or the alpha schedule wrong moves values by > 0.05)
+    np.testing.assert_allclose(model.syn1, syn1, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(model.syn0, syn0, rtol=0, atol=2e-4)
