@@ -8,6 +8,9 @@ co-occurrence puts a word's own group at the top of its neighbour list; one
 that does not (the initial random vectors) scores about 9/199 = 5%."""
 from __future__ import annotations
 
+import os
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -18,6 +21,7 @@ from w2v.train import train_model
 from w2vtest import planted_corpus, read_binary_vectors
 
 K = 5          # neighbours inspected per word
+C_DISTANCE = "/tmp/benv/bin/word2vec-distance"
 MODES = {
     "sg-ns": ["-cbow", "0", "-hs", "0", "-negative", "5"],
     "cbow-ns": ["-cbow", "1", "-hs", "0", "-negative", "5"],
@@ -254,3 +258,47 @@ def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_pat
     # (getting the 1000-word split or the alpha schedule wrong moves values by > 0.05)
     np.testing.assert_allclose(model.syn1, syn1, rtol=0, atol=2e-4)
     np.testing.assert_allclose(model.syn0, syn0, rtol=0, atol=2e-4)
+
+
+def test_classes_group_planted_words(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "cl.txt", "-classes", "20",
+                  *BASE, "-threads", "1", *MODES["sg-ns"])
+    assert res.returncode == 0, str(res)
+    # -binary 1 does not apply to classes: text `word class` lines, no header
+    lines = (tmp_path / "cl.txt").read_bytes().decode().splitlines()
+    assert len(lines) == 201 and lines[0].startswith("</s> ")
+    cls = dict(ln.split(" ") for ln in lines)
+    assert {int(c) for c in cls.values()} <= set(range(20))
+    # pairs of planted neighbours mostly share a class, other pairs rarely do
+    # (C's fixed initialisation and 10 iterations find a local optimum: a
+    # group may be split or two groups merged)
+    labels = np.array([int(cls[w.decode()]) for grp in groups for w in grp])
+    planted_ids = np.repeat(np.arange(len(groups)), len(groups[0]))
+    same_class = labels[:, None] == labels[None, :]
+    same_group = planted_ids[:, None] == planted_ids[None, :]
+    off_diag = ~np.eye(len(labels), dtype=bool)
+    together = same_class[same_group & off_diag].mean()
+    apart = 1 - same_class[~same_group].mean()
+    assert together >= 0.85 and apart >= 0.95, (together, apart)
+
+
+@pytest.mark.skipif(not os.access(C_DISTANCE, os.X_OK), reason="C distance tool not installed")
+def test_c_distance_reads_our_binary_and_agrees(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    train_cli(w2v_cli, folder, "-threads", "1", *MODES["sg-ns"])
+    p = subprocess.run([C_DISTANCE, "v.bin"], input=b"g3w4\nEXIT\n", cwd=str(tmp_path),
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rows = [ln.split() for ln in p.stdout.decode().splitlines()
+            if ln.startswith(" " * 20) and not ln.strip().startswith("Word ")]
+    assert len(rows) == 40
+    found = [r[0].encode() for r in rows]
+    # the 9 other members of g3 come first
+    assert sorted(found[:9]) == sorted(w for w in groups[3] if w != b"g3w4")
+    # and C's cosines are ours
+    words, m = read_binary_vectors(str(tmp_path / "v.bin"))
+    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(words)}
+    for w, cos in rows[:15]:
+        assert float(cos) == pytest.approx(float(unit[idx[b"g3w4"]] @ unit[idx[w.encode()]]), abs=2e-6)
