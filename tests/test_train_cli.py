@@ -325,3 +325,58 @@ def test_ctrl_c_while_reading_stdin(tmp_path):
     out, err, elapsed = _interrupt(proc, b"Starting training", 0.5)   # stdin stays open
     assert_interrupted(proc, out, err, elapsed)
     assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------------------------ progress reporter
+def test_reporter_on_a_terminal_redraws_in_place():
+    import io
+
+    from w2v.progress import Reporter
+
+    s = io.StringIO()
+    r = Reporter(2, stream=s, tty=True)
+    r.progress("Alpha: 0.05")
+    r.progress("Alpha: 0.04")                 # within 0.1 s: skipped
+    r.info("Vocab size: 3")                   # ends the open progress line first
+    r.progress("Alpha: 0.01", final=True)
+    assert s.getvalue() == "\rAlpha: 0.05\x1b[K\nVocab size: 3\n\rAlpha: 0.01\x1b[K\n"
+
+
+def test_reporter_in_logs_writes_full_lines():
+    import io
+
+    from w2v.progress import Reporter, fmt_duration
+
+    s = io.StringIO()
+    r = Reporter(2, stream=s, tty=False, interval=0)
+    r.progress("one")                         # the first call only starts the clock
+    r.progress("two")
+    r.progress("three", final=True)
+    r.warn("careful")
+    assert s.getvalue() == "two\nthree\nwarning: careful\n"
+    quiet = io.StringIO()
+    q = Reporter(1, stream=quiet, tty=True)
+    q.progress("hidden", final=True)          # progress needs -debug 2
+    q.info("shown")
+    q.info("hidden too", level=2)
+    q.always("always")
+    assert quiet.getvalue() == "shown\nalways\n"
+    assert [fmt_duration(x) for x in (0, 59.6, 61, 3661)] == ["00:00", "01:00", "01:01", "1:01:01"]
+
+
+def test_reporter_survives_a_closed_stream():
+    from w2v.progress import Reporter
+
+    class Gone:
+        def write(self, text):
+            raise BrokenPipeError()
+
+        def flush(self):
+            raise BrokenPipeError()
+
+        def isatty(self):
+            return False
+
+    r = Reporter(2, stream=Gone())
+    r.always("x")
+    r.progress("y", final=True)

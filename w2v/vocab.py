@@ -81,7 +81,10 @@ class Vocab:
         seen: Dict[bytes, int] = {}
         for lineno, line in enumerate(data.split(b"\n"), 1):
             line = line.replace(b"\r", b"")
-            fields = line.split()
+            # only space and tab separate, like the tokeniser (C's ReadWord):
+            # other whitespace bytes (\v, \f) can be part of a saved word
+            fields = line.replace(b"\t", b" ").split(b" ")
+            fields = [f for f in fields if f]
             if not fields:
                 continue
             if len(fields) != 2:
