@@ -22,7 +22,7 @@ import w2v
 from w2v import _tables, vectors
 from w2v.corpus import count_corpus
 from w2v.train import kmeans_classes
-from w2vtest import C_WORD2VEC, DATA, read_binary_vectors, read_text_vectors
+from w2vtest import C_WORD2VEC, DATA, planted_corpus, read_binary_vectors, read_text_vectors
 
 TINY_WORDS = [b"</s>", b"king", "naïve".encode()]
 TINY = np.array([[0.5, -0.25], [1.5, -2.0], [0.125, 3.0]], dtype=np.float32)
@@ -156,6 +156,33 @@ def test_kmeans_uses_raw_vector_sums():
     assert kmeans_classes(unit, 2, iterations=1).tolist() == [0, 1, 0, 0]
 
 
+def test_kmeans_empty_class_is_never_joined():
+    """C: an empty class's centroid is 0 / 1 = 0, normalised by 0 -> NaN, and
+    `x > best` is false for NaN, so nobody ever joins it again.  1-d, K = 2:
+      x = (1, 2, -0.5); start classes (0, 1, 0)
+      it 1: c0 ~ (1 - 0.5) / 3 -> +1, c1 ~ 2 / 2 -> +1: every dot ties -> class 0
+      it 2: c0 ~ 2.5 / 4 -> +1, c1 empty -> NaN: x2 = -0.5 stays in class 0
+            (a zero centroid instead would take x2: dot 0 > -0.5)
+    and so on for all 10 iterations."""
+    x = np.array([[1.0], [2.0], [-0.5]], dtype=np.float32)
+    assert kmeans_classes(x, 2).tolist() == [0, 0, 0]
+
+
+def test_kmeans_all_dots_below_minus_ten_go_to_class_0():
+    """C starts the search with best = -10 and class 0, so a word whose dot
+    with every centroid is <= -10 lands in class 0, not at the argmax.
+    One iteration, K = 3, start classes i mod 3 = (0, 1, 2, 0, 1, 2):
+      w0 = (1, 0)  w1 = (1, 0.1)  w2 = (40, 17.4)  w3 = (1, 0.2)  w4 = (2, 0.1)  w5 = (-30, -0.1)
+      c0 ~ w0 + w3 = (2, 0.2)   -> (0.995, 0.0995):  w5 . c0 = -29.86
+      c1 ~ w1 + w4 = (3, 0.2)   -> (0.998, 0.0665):  w5 . c1 = -29.94
+      c2 ~ w2 + w5 = (10, 17.3) -> (0.500, 0.866):   w5 . c2 = -15.09  (argmax, still <= -10)
+    so C puts w5 in class 0.  With K = 2 (start (0, 1, 0, 1, 0, 1)) c1 ~ w1 + w3 + w5
+    = (-28, 0.2) points left, w5 . c1 = +30 and w5 goes to class 1 as usual."""
+    x = np.array([[1, 0], [1, 0.1], [40, 17.4], [1, 0.2], [2, 0.1], [-30, -0.1]], dtype=np.float32)
+    assert kmeans_classes(x, 3, iterations=1)[5] == 0
+    assert kmeans_classes(x, 2, iterations=1)[5] == 1
+
+
 def test_kmeans_separates_clusters_and_k_above_v():
     rng = np.random.default_rng(0)
     centres = np.eye(4, 16, dtype=np.float32) * 5
@@ -223,3 +250,23 @@ def test_struct_layout_helper():
     # sanity of the byte values written in this file's docstring
     assert struct.pack("<2f", 0.5, -0.25) == bytes.fromhex("0000003f000080be")
     assert struct.pack("<2f", 0.125, 3.0) == bytes.fromhex("0000003e00004040")
+
+
+@pytest.mark.skipif(not os.access(C_WORD2VEC, os.X_OK), reason="word2vec.c binary not installed")
+def test_kmeans_matches_c_classes(tmp_path):
+    """word2vec.c with -threads 1 is deterministic: one run writes the vectors,
+    a second identical run with -classes K writes the classes computed from the
+    same vectors.  Our k-means on those vectors gives C's classes exactly
+    (K = 150 of 201 words leaves many classes empty)."""
+    planted_corpus(tmp_path / "t.txt", groups=20, tokens=30_000, noise=0.5, seed=1)
+    common = [C_WORD2VEC, "-train", "t.txt", "-size", "8", "-iter", "1", "-threads", "1", "-min-count", "1",
+              "-debug", "0", "-cbow", "0"]
+    subprocess.run(common + ["-output", "v.bin", "-binary", "1"], cwd=str(tmp_path), check=True,
+                   capture_output=True, timeout=120)
+    words, m = read_binary_vectors(str(tmp_path / "v.bin"))
+    for k in (7, 150):
+        subprocess.run(common + ["-output", "cl.txt", "-classes", str(k)], cwd=str(tmp_path), check=True,
+                       capture_output=True, timeout=120)
+        pairs = [ln.split(b" ") for ln in (tmp_path / "cl.txt").read_bytes().splitlines()]
+        assert [p[0] for p in pairs] == words
+        assert kmeans_classes(m, k).tolist() == [int(p[1]) for p in pairs]
