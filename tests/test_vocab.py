@@ -251,11 +251,15 @@ def test_prune_through_train_config(tmp_path):
 def test_save_vocab_matches_c(tmp_path):
     import random
 
+    # ASCII-only long words: C cuts at 98 bytes without the UTF-8 back-off
     r = random.Random(5)
-    words = ["w%d" % i for i in range(40)] + ["naïve", "x" * 120]
-    lines = [" ".join(r.choice(words[: r.randint(2, 42)]) for _ in range(r.randint(0, 12)))
-             for _ in range(300)]
-    path = write(tmp_path, "t.txt", ("\n".join(lines) + "\n").encode())
+    words = [b"w%d" % i for i in range(40)] + ["naïve".encode(), b"x" * 120, b"</s>", b"\xff\xfe",
+                                                b"f\x0cg", b"cr\rlf", b"q" * 98, b"q" * 99]
+    seps = [b" ", b"\t", b"  ", b" \t ", b"\r\n", b"\n\n"]
+    parts = []
+    for _ in range(3000):
+        parts += [r.choice(words[: r.randint(2, len(words))]), r.choice(seps)]
+    path = write(tmp_path, "t.txt", b"".join(parts) + b"\n")
     c_vocab = str(tmp_path / "c.vocab")
     subprocess.run([C_WORD2VEC, "-train", path, "-save-vocab", c_vocab, "-min-count", "3",
                     "-debug", "0"], cwd=str(tmp_path), check=True, capture_output=True, timeout=60)
