@@ -67,12 +67,17 @@ def test_hand_made_c_files_round_trip(tmp_path):
 @pytest.mark.skipif(not hasattr(vectors, "load"), reason="w2v.vectors.load (reader) not in this branch")
 @pytest.mark.parametrize("name", ["tiny_c.bin", "tiny_c.txt"])
 def test_load_hand_made_c_files(name):
+    # (the reader belongs to another branch: accept a (words, matrix) pair or
+    # an object with words/index_to_key and vectors/matrix)
     kv = w2v.load(os.path.join(DATA, name))
-    got_words = list(getattr(kv, "words", None) or getattr(kv, "index_to_key"))
+    if isinstance(kv, tuple):
+        got_words, matrix = kv
+    else:
+        got_words = next(getattr(kv, a) for a in ("words", "index_to_key") if hasattr(kv, a))
+        matrix = next(getattr(kv, a) for a in ("vectors", "matrix") if hasattr(kv, a))
     got_words = [w if isinstance(w, bytes) else w.encode("utf-8") for w in got_words]
     assert got_words == TINY_WORDS
-    matrix = getattr(kv, "vectors", None)
-    assert matrix is not None and np.allclose(np.asarray(matrix), TINY)
+    assert np.array_equal(np.asarray(matrix, dtype=np.float32), TINY)
 
 
 def test_text_block_boundary_and_many_rows(tmp_path):

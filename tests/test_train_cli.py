@@ -130,6 +130,13 @@ def test_error_one_line_no_output(work, w2v_cli, args, message):
     assert stray_files(work, before) == []
 
 
+def test_error_through_python_m(work, w2v_cli):
+    res = w2v_cli("train", "-train", "missing.txt", "-output", "o.bin", module=True)
+    assert_one_line_error(res, contains="training file 'missing.txt' not found")
+    res = w2v_cli("train", "-train", "corpus.txt", "-size", "0", module=True)
+    assert_one_line_error(res, contains="-size must be")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_training_file(work, w2v_cli):
     os.chmod(work / "corpus.txt", 0)
