@@ -54,7 +54,7 @@ class Command(click.Command):
         return super().parse_args(ctx, args)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
 @click.version_option(__version__, "--version", "-version", prog_name="w2v",
                       message="%(prog)s %(version)s")
 @click.pass_context
@@ -63,6 +63,11 @@ def cli(ctx: click.Context) -> None:
     faster and safer.  Run 'w2v COMMAND -h' for a command's flags."""
     if ctx.invoked_subcommand:
         _prog[0] = f"w2v {ctx.invoked_subcommand}"
+    else:
+        # bare `w2v`: the help, exit 0 (like the C tools without arguments;
+        # click >= 8.2 would report the whole help text as a one-line error)
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 # --------------------------------------------------------------------------- train

@@ -128,8 +128,11 @@ def encode_corpus(path: str, vocab: Vocab, reporter: Optional[Reporter] = None) 
     spool = IdSpool()
     try:
         _read(path, tokenizer, spool, reporter)
-        if spool.length == 0:
+        ids = spool.array()
+        # sentence ends alone (id 0) leave nothing to train on
+        step = 1 << 20
+        if not any(ids[i:i + step].any() for i in range(0, len(ids), step)):
             raise W2VError(f"training file {describe(path)} has no word of the vocabulary")
-        return Corpus(vocab, spool.array(), int(tokenizer.tokens))
+        return Corpus(vocab, ids, int(tokenizer.tokens))
     finally:
         spool.close()

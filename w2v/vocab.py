@@ -14,6 +14,8 @@ from .errors import W2VError
 from .io import atomic_output, iter_chunks, open_input
 
 EOS = b"</s>"
+# Counts (and their sum) stay below this, so int64 sums cannot overflow.
+MAX_TOTAL_COUNT = 1 << 62
 
 
 @dataclass
@@ -79,7 +81,10 @@ class Vocab:
         seen: Dict[bytes, int] = {}
         for lineno, line in enumerate(data.split(b"\n"), 1):
             line = line.replace(b"\r", b"")
-            fields = line.split()
+            # only space and tab separate, like the tokeniser (C's ReadWord):
+            # other whitespace bytes (\v, \f) can be part of a saved word
+            fields = line.replace(b"\t", b" ").split(b" ")
+            fields = [f for f in fields if f]
             if not fields:
                 continue
             if len(fields) != 2:
@@ -93,6 +98,8 @@ class Vocab:
                                f"{count.decode('utf-8', 'replace')!r} is not an integer") from None
             if n < 0:
                 raise W2VError(f"malformed vocabulary file {path!r} line {lineno}: negative count {n}")
+            if n >= MAX_TOTAL_COUNT:
+                raise W2VError(f"malformed vocabulary file {path!r} line {lineno}: count {n} is too large")
             if word in seen:
                 raise W2VError(f"malformed vocabulary file {path!r} line {lineno}: duplicate word "
                                f"{word.decode('utf-8', 'replace')!r} (first on line {seen[word]})")
@@ -101,6 +108,8 @@ class Vocab:
             counts.append(n)
         if not words:
             raise W2VError(f"vocabulary file {path!r} is empty")
+        if sum(counts) >= MAX_TOTAL_COUNT:
+            raise W2VError(f"malformed vocabulary file {path!r}: the counts add up to more than 2^62")
         if EOS in seen:
             i = words.index(EOS)
             words.insert(0, words.pop(i))

@@ -5,11 +5,13 @@ probabilities and word2vec.c's syn0 initialisation."""
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport exp, sqrt, pow
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, INT64_MAX
 
 from w2v._common cimport EXP_TABLE_SIZE, MAX_EXP, lcg_next
 
 cnp.import_array()
+
+cdef int64_t MAX_TOTAL_COUNT = <int64_t>1 << 62
 
 
 def exp_table():
@@ -38,10 +40,16 @@ def huffman(cnp.int64_t[::1] counts not None):
     cdef cnp.ndarray[cnp.uint8_t, ndim=1] binary = np.zeros(2 * V, dtype=np.uint8)
     cdef cnp.ndarray[cnp.int64_t, ndim=1] parent = np.zeros(2 * V, dtype=np.int64)
     cdef Py_ssize_t a, pos1, pos2, min1i, min2i, b, i, depth, maxdepth = 0
+    cdef int64_t total = 0
     for a in range(V):
+        if counts[a] < 0 or counts[a] >= MAX_TOTAL_COUNT - total:
+            raise ValueError("word counts must be >= 0 and add up to less than 2^62")
         count[a] = counts[a]
+        total += counts[a]
+    # Not-yet-built inner nodes: C uses 1e15, which breaks (endless loop) once
+    # a count reaches it; any value above every possible sum picks the same nodes.
     for a in range(V, 2 * V):
-        count[a] = <int64_t>1000000000000000
+        count[a] = INT64_MAX
     pos1 = V - 1
     pos2 = V
     for a in range(V - 1):

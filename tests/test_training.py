@@ -1,0 +1,304 @@
+"""Training: statistical tests on a corpus with planted structure, plus exact
+checks of the kernel's arithmetic on tiny hand-traceable corpora.
+
+Planted corpus (tests/w2vtest.py: planted_corpus): 20 groups of 10 words;
+each line holds 10 words of one group, and half of all tokens are replaced by
+words drawn uniformly from the whole vocabulary.  A model that learns
+co-occurrence puts a word's own group at the top of its neighbour list; one
+that does not (the initial random vectors) scores about 9/199 = 5%."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from w2v import _tables
+from w2v.config import TrainConfig
+from w2v.corpus import count_corpus
+from w2v.train import train_model
+from w2vtest import planted_corpus, read_binary_vectors
+
+K = 5          # neighbours inspected per word
+C_DISTANCE = "/tmp/benv/bin/word2vec-distance"
+MODES = {
+    "sg-ns": ["-cbow", "0", "-hs", "0", "-negative", "5"],
+    "cbow-ns": ["-cbow", "1", "-hs", "0", "-negative", "5"],
+    "sg-hs": ["-cbow", "0", "-hs", "1", "-negative", "0"],
+    "cbow-hs": ["-cbow", "1", "-hs", "1", "-negative", "0"],
+    "sg-hs-ns": ["-cbow", "0", "-hs", "1", "-negative", "3"],
+    "cbow-hs-ns": ["-cbow", "1", "-hs", "1", "-negative", "3"],
+}
+BASE = ["-size", "16", "-window", "5", "-iter", "3", "-min-count", "1", "-debug", "0", "-binary", "1"]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted")
+    groups = planted_corpus(folder / "corpus.txt", groups=20, per_group=10, tokens=100_000,
+                            seed=0, noise=0.5)
+    return folder, groups
+
+
+def neighbour_precision(words, m, groups):
+    """For every planted word: the share of its K nearest (cosine) words that
+    belong to its group.  Returns {word: share}."""
+    idx = {w: i for i, w in enumerate(words)}
+    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    sims[:, 0] = -np.inf                     # </s> is nobody's neighbour
+    out = {}
+    for grp in groups:
+        members = {idx[w] for w in grp}
+        for w in grp:
+            top = np.argsort(-sims[idx[w]], kind="stable")[:K]
+            out[w] = sum(int(t) in members for t in top) / K
+    return out
+
+
+def train_cli(w2v_cli, folder, *args):
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "v.bin", *BASE, *args)
+    assert res.returncode == 0 and res.stdout == b"", str(res)
+    return res
+
+
+def assert_learned(path, groups):
+    words, m = read_binary_vectors(str(path))
+    assert len(words) == 201 and words[0] == b"</s>"
+    assert np.isfinite(m).all()
+    prec = neighbour_precision(words, m, groups)
+    worst = min(prec, key=prec.get)
+    # every word: at least 4 of its 5 nearest words are planted neighbours
+    assert prec[worst] >= 0.8, (worst, prec[worst], np.mean(list(prec.values())))
+    assert np.mean(list(prec.values())) >= 0.95
+    return prec
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_planted_neighbours_rank_first(planted, w2v_cli, tmp_path, mode):
+    folder, groups = planted
+    train_cli(w2v_cli, folder, "-threads", "1", *MODES[mode])
+    assert_learned(tmp_path / "v.bin", groups)
+
+
+def test_untrained_vectors_fail_the_check(planted):
+    # the metric discriminates: C's initial vectors are at chance level
+    _, groups = planted
+    words = [b"</s>"] + [w for g in groups for w in g]
+    prec = neighbour_precision(words, _tables.init_syn0(len(words), 16), groups)
+    assert np.mean(list(prec.values())) < 0.2
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs-ns"])
+def test_more_threads_still_learn(planted, w2v_cli, tmp_path, mode):
+    folder, groups = planted
+    # (capped at the machine's cores: several Hogwild threads on any machine with >= 2)
+    train_cli(w2v_cli, folder, "-threads", "4", *MODES[mode])
+    assert_learned(tmp_path / "v.bin", groups)
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-hs"])
+def test_seed_reproducible_with_one_thread(planted, w2v_cli, tmp_path, mode):
+    folder, _ = planted
+    outputs = []
+    for seed in ("7", "7", "8"):
+        train_cli(w2v_cli, folder, "-threads", "1", "-seed", seed, "-iter", "1", *MODES[mode])
+        outputs.append((tmp_path / "v.bin").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0] != outputs[2]
+    # the initialisation follows the seed too (</s>, never trained, shows it)
+    w7, m7 = read_binary_vectors(str(tmp_path / "v.bin"))
+    assert (m7[0] == _tables.init_syn0(len(w7), 16, 8)[0]).all()
+
+
+# ------------------------------------------------------------------ every epoch, every thread
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_thread_trains_every_epoch(planted, threads):
+    folder, _ = planted
+    corpus = count_corpus(str(folder / "corpus.txt"), 1)
+    cfg = TrainConfig(train="unused", size=8, iter=3, threads=threads, min_count=1, debug=0, cbow=0)
+    model = train_model(cfg, corpus)
+    # word2vec.c HEAD trains the last thread's chunk only once (its EOF bug)
+    assert model.words_trained == 3 * len(corpus)
+    assert model.threads == min(threads, cfg.effective_threads())
+
+
+def test_single_word_sentences_train_nothing(tmp_path):
+    # no context anywhere (one word per line): vectors stay at C's initial values
+    (tmp_path / "t.txt").write_bytes(b"a\nb\nc\na\n" * 50)
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    for cbow in (0, 1):
+        cfg = TrainConfig(train="unused", size=6, iter=2, threads=1, min_count=1, sample=0,
+                          hs=1, negative=2, cbow=cbow, debug=0)
+        model = train_model(cfg, corpus)
+        assert (model.syn0 == _tables.init_syn0(4, 6)).all()
+        assert not model.syn1.any() and not model.syn1neg.any()
+
+
+# ------------------------------------------------------------------ exact arithmetic
+def reference_hs(corpus_ids, V, D, cbow, iters, start=None):
+    """word2vec.c's hierarchical softmax, written out in float32 numpy for a
+    window of 1 (the random window shrink is then always 0), no subsampling,
+    one thread.  Like C, a sentence ends at </s> or after 1000 words; the
+    words read (</s> included) are added to the shared counter after a
+    sentence once more than 10,000 are pending, and at the end of the epoch;
+    alpha = start * (1 - words_done / (iter * N + 1)), floored at start * 1e-4."""
+    counts = np.bincount(corpus_ids, minlength=V).astype(np.int64)
+    codes, points, lens = _tables.huffman(counts)
+    table = _tables.exp_table()
+    syn0 = _tables.init_syn0(V, D)
+    syn1 = np.zeros((V, D), dtype=np.float32)
+    f32 = np.float32
+    start = f32(start if start is not None else (0.05 if cbow else 0.025))
+    total = iters * len(corpus_ids) + 1
+    alphas = []
+
+    def alpha_at(done):
+        return max(start * f32(1.0 - done / total), start * f32(1e-4))
+
+    def hs(l1, word, neu1e, alpha):
+        for d in range(lens[word]):
+            l2 = syn1[points[word, d]]
+            f = f32(np.dot(l1, l2))
+            if f <= -6 or f >= 6:
+                continue
+            f = table[int((f + f32(6)) * f32(83))]       # C's integer factor 1000 / 6 / 2 = 83
+            g = (f32(1) - f32(codes[word, d]) - f) * alpha
+            neu1e += g * l2
+            l2 += g * l1
+
+    def train(sent, alpha):
+        for a, word in enumerate(sent):
+            ctx = [c for c in (a - 1, a + 1) if 0 <= c < len(sent)]
+            if cbow:
+                neu1 = sum((syn0[sent[c]] for c in ctx), np.zeros(D, f32)) / f32(len(ctx))
+                neu1e = np.zeros(D, f32)
+                hs(neu1.astype(f32), word, neu1e, alpha)
+                for c in ctx:
+                    syn0[sent[c]] += neu1e
+            else:
+                for c in ctx:
+                    neu1e = np.zeros(D, f32)
+                    hs(syn0[sent[c]].copy(), word, neu1e, alpha)
+                    syn0[sent[c]] += neu1e
+
+    ids = [int(w) for w in corpus_ids]
+    done = 0
+    for _ in range(iters):
+        alpha = alpha_at(done)
+        alphas.append(alpha)
+        pos = pending = 0
+        while pos < len(ids):
+            sent = []
+            while pos < len(ids):
+                w = ids[pos]
+                pos += 1
+                pending += 1
+                if w == 0:
+                    break
+                sent.append(w)
+                if len(sent) >= 1000:
+                    break
+            if pending > 10_000:
+                done += pending
+                pending = 0
+                alpha = alpha_at(done)
+                alphas.append(alpha)
+            if len(sent) > 1:
+                train(sent, alpha)
+        done += pending
+    return syn0, syn1, alphas
+
+
+@pytest.mark.parametrize("cbow", [0, 1])
+def test_hierarchical_softmax_updates_exactly(tmp_path, cbow):
+    """Tiny corpus, every update traceable: vocab </s> 2, a 3, b 2, c 1, d 1."""
+    (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    assert corpus.vocab.words == [b"</s>", b"a", b"b", b"c", b"d"]
+    cfg = TrainConfig(train="unused", size=5, window=1, sample=0, hs=1, negative=0, iter=3,
+                      threads=1, min_count=1, cbow=cbow, debug=0)
+    model = train_model(cfg, corpus)
+    syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 5, 5, cbow, 3)
+    # N = 9 words per epoch: alpha = start * (1 - 9k / 28) at epoch k
+    start = 0.05 if cbow else 0.025
+    assert alphas == pytest.approx([start, start * (1 - 9 / 28), start * (1 - 18 / 28)], rel=1e-6)
+    assert syn1.any()       # the reference really trained something
+    np.testing.assert_allclose(model.syn1, syn1, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(model.syn0, syn0, rtol=1e-5, atol=1e-8)
+    assert model.words_trained == 3 * 9
+
+
+def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_path):
+    """Lines of 2500, 999, 1000, 1001, 4700 and 5000 words from 40 words
+    (N = 15,206 tokens with the 6 sentence ends).  C trains sentences of at
+    most 1000 words; words read (</s> included) pending after each sentence:
+        line 1: 1000, 2000, 2501 (500 words + </s>)      line 2: 3501
+        line 3: 4501, 4502 (</s> alone)                   line 4: 5502, 5504
+        line 5: 6504, 7504, 8504, 9504, 10205 > 10,000 -> counter = 10205,
+                alpha = 0.01 * (1 - 10205 / 15207)
+        line 6: 5000 words and </s>: counted at the end of the epoch.
+    The same updates, written out in numpy, must give the same vectors (up to
+    float rounding, which the tiny vocabulary amplifies to ~1e-5)."""
+    rng = np.random.default_rng(2)
+    words = [b"w%d" % i for i in range(40)]
+    probs = 1 / np.arange(1, 41)
+    lines = [b" ".join(words[i] for i in rng.choice(40, size=n, p=probs / probs.sum()))
+             for n in (2500, 999, 1000, 1001, 4700, 5000)]
+    (tmp_path / "t.txt").write_bytes(b"\n".join(lines) + b"\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    assert len(corpus) == 15_206 and len(corpus.vocab) == 41
+    cfg = TrainConfig(train="unused", size=4, window=1, sample=0, hs=1, negative=0, iter=1,
+                      threads=1, min_count=1, cbow=1, alpha=0.01, debug=0)
+    model = train_model(cfg, corpus)
+    syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 1, start=0.01)
+    assert alphas == pytest.approx([0.01, 0.01 * (1 - 10205 / 15207)], rel=1e-6)
+    # (getting the 1000-word split or the alpha schedule wrong moves values by > 0.05)
+    np.testing.assert_allclose(model.syn1, syn1, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(model.syn0, syn0, rtol=0, atol=2e-4)
+
+
+def test_classes_group_planted_words(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "cl.txt", "-classes", "20",
+                  *BASE, "-threads", "1", *MODES["sg-ns"])
+    assert res.returncode == 0, str(res)
+    # -binary 1 does not apply to classes: text `word class` lines, no header
+    lines = (tmp_path / "cl.txt").read_bytes().decode().splitlines()
+    assert len(lines) == 201 and lines[0].startswith("</s> ")
+    cls = dict(ln.split(" ") for ln in lines)
+    assert {int(c) for c in cls.values()} <= set(range(20))
+    # pairs of planted neighbours mostly share a class, other pairs rarely do
+    # (C's fixed initialisation and 10 iterations find a local optimum: a
+    # group may be split or two groups merged)
+    labels = np.array([int(cls[w.decode()]) for grp in groups for w in grp])
+    planted_ids = np.repeat(np.arange(len(groups)), len(groups[0]))
+    same_class = labels[:, None] == labels[None, :]
+    same_group = planted_ids[:, None] == planted_ids[None, :]
+    off_diag = ~np.eye(len(labels), dtype=bool)
+    together = same_class[same_group & off_diag].mean()
+    apart = 1 - same_class[~same_group].mean()
+    assert together >= 0.85 and apart >= 0.95, (together, apart)
+
+
+@pytest.mark.skipif(not os.access(C_DISTANCE, os.X_OK), reason="C distance tool not installed")
+def test_c_distance_reads_our_binary_and_agrees(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    train_cli(w2v_cli, folder, "-threads", "1", *MODES["sg-ns"])
+    p = subprocess.run([C_DISTANCE, "v.bin"], input=b"g3w4\nEXIT\n", cwd=str(tmp_path),
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rows = [ln.split() for ln in p.stdout.decode().splitlines()
+            if ln.startswith(" " * 20) and not ln.strip().startswith("Word ")]
+    assert len(rows) == 40
+    found = [r[0].encode() for r in rows]
+    # the 9 other members of g3 come first
+    assert sorted(found[:9]) == sorted(w for w in groups[3] if w != b"g3w4")
+    # and C's cosines are ours
+    words, m = read_binary_vectors(str(tmp_path / "v.bin"))
+    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(words)}
+    for w, cos in rows[:15]:
+        assert float(cos) == pytest.approx(float(unit[idx[b"g3w4"]] @ unit[idx[w.encode()]]), abs=2e-6)
