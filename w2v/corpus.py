@@ -6,7 +6,13 @@ so the corpus never has to fit in memory and standard input or compressed
 files work like plain ones.  While counting, ids are provisional (order of
 first occurrence); once the vocabulary is sorted and filtered they are
 rewritten in place to final indices, dropping out-of-vocabulary words
-(word2vec.c skips those completely, so the result is the same)."""
+(word2vec.c skips those completely, so the result is the same).
+
+One difference remains on inputs with more than ``max_vocab_entries``
+distinct words (21M, C's threshold): when C's ReduceVocab rule forgets the
+rarest words, their earlier occurrences are gone from the id stream too, so a
+forgotten word that comes back and reaches -min-count is trained only on its
+later occurrences (C re-reads the text and would train on all of them)."""
 from __future__ import annotations
 
 import tempfile

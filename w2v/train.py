@@ -174,9 +174,6 @@ def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model
     for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
         if path:
             check_writable(path, what)
-    cores = available_cores()
-    if cfg.threads > cores:
-        reporter.info(f"Using {cores} threads: -threads {cfg.threads} asked for more than the {cores} available cores", level=2)
     reporter.always(f"Starting training using file {cfg.train if cfg.train != '-' else describe('-')}")
     corpus = build_corpus(cfg, reporter)
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
@@ -185,6 +182,10 @@ def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model
         corpus.vocab.save(cfg.save_vocab)
     if not cfg.output:
         return None
+    cores = available_cores()
+    if cfg.threads > cores:
+        reporter.info(f"Using {cores} threads: -threads {cfg.threads} is more than the {cores} available cores",
+                      level=2)
     model = train_model(cfg, corpus, reporter)
     if cfg.classes > 0:
         classes = kmeans_classes(model.syn0, cfg.classes)
