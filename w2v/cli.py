@@ -158,8 +158,12 @@ def _usage_line(exc: click.ClickException) -> str:
 
 def main(argv: Optional[list] = None) -> None:
     """Console entry point: one-line errors, proper exit codes, no tracebacks."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="w2v", standalone_mode=False)
+        # make_context + invoke instead of cli.main(): click's main() turns a
+        # broken pipe into a silent exit 1; we want the usual 141 (SIGPIPE).
+        with cli.make_context("w2v", args) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
