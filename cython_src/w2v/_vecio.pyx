@@ -4,7 +4,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdio cimport snprintf
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memchr
 
 cnp.import_array()
 
@@ -39,3 +39,205 @@ def format_text_rows(list words not None, cnp.float32_t[:, ::1] m not None,
         return buf[:pos]
     finally:
         free(buf)
+
+
+# --------------------------------------------------------------------------- reading
+from libc.stdint cimport uint32_t
+from libc.stdlib cimport realloc, strtof
+from libc.math cimport sqrtf
+
+# Result codes of the parsers (w2v/vectors.py turns them into messages).
+DEF OK = 0
+DEF ENDED = 1          # input ended cleanly before the header's word count
+DEF TRUNCATED = 2      # input ended inside a record
+DEF LONG_WORD = 3      # no space within max_word bytes: not a word
+DEF NOT_FINITE = 4     # NaN or infinity in a vector
+DEF BAD_UTF8 = 5       # a word is not valid UTF-8 (strict mode)
+DEF BAD_NUMBER = 6     # text: a value is not a number
+DEF COUNT = 7          # text: wrong number of values on a line
+
+# Word decoding modes.
+DEF DECODE_REPLACE = 0
+DEF DECODE_STRICT = 1
+DEF DECODE_BYTES = 2
+
+
+cdef inline bint _finite_row(const float *row, Py_ssize_t D) noexcept nogil:
+    cdef const uint32_t *u = <const uint32_t *>row
+    cdef uint32_t bad = 0
+    cdef Py_ssize_t j
+    for j in range(D):
+        bad |= <uint32_t>((u[j] & 0x7f800000u) == 0x7f800000u)
+    return bad == 0
+
+
+cdef inline void _normalize_row(float *row, Py_ssize_t D) noexcept nogil:
+    # word2vec.c's distance: float sum of squares, then divide; a zero row
+    # stays zero (C would make it NaN).
+    cdef float s = 0
+    cdef Py_ssize_t j
+    for j in range(D):
+        s = s + row[j] * row[j]
+    if s > 0:
+        s = sqrtf(s)
+        for j in range(D):
+            row[j] = row[j] / s
+
+
+cdef int _finish_row(float *row, Py_ssize_t D, bint normalize, const unsigned char *w,
+                     Py_ssize_t wlen, int mode, list words, list invalid, Py_ssize_t r) except -1:
+    """Check (and normalise) a parsed row and append its word; a result code."""
+    if not _finite_row(row, D):
+        return NOT_FINITE
+    if normalize:
+        _normalize_row(row, D)
+    if mode == DECODE_BYTES:
+        words.append((<const char *>w)[:wlen])
+        return OK
+    try:
+        words.append((<const char *>w)[:wlen].decode("utf-8"))
+    except UnicodeDecodeError:
+        invalid.append(r)
+        if mode == DECODE_STRICT:
+            return BAD_UTF8
+        words.append((<const char *>w)[:wlen].decode("utf-8", "replace"))
+    return OK
+
+
+def parse_binary(const unsigned char[::1] buf, Py_ssize_t pos, Py_ssize_t count,
+                 cnp.float32_t[:, ::1] out not None, int mode=DECODE_REPLACE,
+                 bint normalize=False, Py_ssize_t max_word=100000):
+    """Parse *count* binary records from ``buf[pos:]`` into the rows of *out*.
+
+    A record is: any number of ``\\n`` bytes (C's trailing newline, absent in
+    gensim's files), the word up to a space, then D raw float32 values.
+    Returns ``(words, rows_done, pos, code, invalid_utf8_rows)``; *code* is
+    one of the result codes above and concerns record ``rows_done + 1``."""
+    cdef Py_ssize_t end = buf.shape[0], D = out.shape[1], nbytes = D * 4
+    cdef Py_ssize_t r, start, stop
+    cdef const unsigned char *base = &buf[0] if end > 0 else NULL
+    cdef const unsigned char *hit
+    cdef list words = [], invalid = []
+    cdef int code = OK
+    cdef float *row
+    if count > out.shape[0]:
+        raise ValueError("output matrix too small")
+    r = 0
+    while r < count:
+        while pos < end and base[pos] == 10:
+            pos += 1
+        if pos >= end:
+            code = ENDED
+            break
+        start = pos
+        stop = end if end - start <= max_word else start + max_word + 1
+        hit = <const unsigned char *>memchr(base + start, 32, stop - start)
+        if hit == NULL:
+            code = TRUNCATED if stop == end else LONG_WORD
+            break
+        pos = hit - base
+        if end - (pos + 1) < nbytes:
+            code = TRUNCATED
+            break
+        row = &out[r, 0]
+        memcpy(row, base + pos + 1, nbytes)
+        code = _finish_row(row, D, normalize, base + start, pos - start, mode, words, invalid, r)
+        if code != OK:
+            break
+        pos += 1 + nbytes
+        r += 1
+    return words, r, pos, code, invalid
+
+
+cdef inline bint _is_blank(unsigned char c) noexcept nogil:
+    return c == 32 or c == 9 or c == 13 or c == 11 or c == 12
+
+
+def parse_text(const unsigned char[::1] buf, Py_ssize_t pos, Py_ssize_t count,
+               cnp.float32_t[:, ::1] out not None, int mode=DECODE_REPLACE,
+               bint normalize=False):
+    """Parse *count* text lines ``word v1 ... vD`` (trailing blanks allowed,
+    blank lines skipped) from ``buf[pos:]``.  Returns
+    ``(words, rows_done, pos, code, invalid_utf8_rows, lines_before, found)``:
+    *lines_before* counts the newlines before the failing line (so its line
+    number is the header's 1 + lines_before + 1); *found* is the number of
+    values on it for COUNT errors."""
+    cdef Py_ssize_t end = buf.shape[0], D = out.shape[1]
+    cdef Py_ssize_t r = 0, ls, le, p, ws, j, lines = 0, found = 0, cap = 0
+    cdef const unsigned char *base = &buf[0] if end > 0 else NULL
+    cdef const unsigned char *nl
+    cdef char *line = NULL
+    cdef char *q
+    cdef char *qend
+    cdef float *row
+    cdef list words = [], invalid = []
+    cdef int code = OK
+    if count > out.shape[0]:
+        raise ValueError("output matrix too small")
+    try:
+        while r < count:
+            if pos >= end:
+                code = ENDED
+                break
+            nl = <const unsigned char *>memchr(base + pos, 10, end - pos)
+            ls = pos
+            le = end if nl == NULL else nl - base
+            pos = le + 1 if nl != NULL else end
+            p = ls
+            while p < le and _is_blank(base[p]):
+                p += 1
+            if p == le:
+                lines += 1
+                continue
+            ws = p
+            while p < le and not _is_blank(base[p]):
+                p += 1
+            # copy the values part, NUL-terminated, for strtof
+            if le - p + 1 > cap:
+                cap = le - p + 64
+                q = <char *>realloc(line, cap)
+                if q == NULL:
+                    raise MemoryError()
+                line = q
+            memcpy(line, base + p, le - p)
+            line[le - p] = 0
+            q = line
+            row = &out[r, 0]
+            j = 0
+            while True:
+                while _is_blank(<unsigned char>q[0]):
+                    q += 1
+                if q[0] == 0:
+                    break
+                if j == D:
+                    j += 1
+                    break
+                row[j] = strtof(q, &qend)
+                if qend == q or not (qend[0] == 0 or _is_blank(<unsigned char>qend[0])):
+                    code = BAD_NUMBER
+                    break
+                q = qend
+                j += 1
+            if code != OK:
+                break
+            if j != D:
+                # count every value on the line for the message
+                found = j
+                if j > D:
+                    found = D
+                    while q[0] != 0:
+                        found += 1
+                        while q[0] != 0 and not _is_blank(<unsigned char>q[0]):
+                            q += 1
+                        while _is_blank(<unsigned char>q[0]):
+                            q += 1
+                code = COUNT
+                break
+            code = _finish_row(row, D, normalize, base + ws, p - ws, mode, words, invalid, r)
+            if code != OK:
+                break
+            lines += 1
+            r += 1
+    finally:
+        free(line)
+    return words, r, pos, code, invalid, lines, found
