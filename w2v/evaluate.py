@@ -20,7 +20,6 @@ from .io import describe, iter_chunks, open_input
 
 _UPPER = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 SEMANTIC_SECTIONS = 5
-_SCORE_BUDGET = 1 << 25
 
 
 def _upper(word) -> bytes:
@@ -174,7 +173,7 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
     (``-`` = standard input), an open binary file or the bytes themselves;
     *threshold*: use only the first words (0 = all); *method*: ``3cosadd``
     (compute-accuracy) or ``3cosmul``."""
-    from .query import METHODS, _cosmul_scores
+    from .query import METHODS, analogy_batch
 
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
         raise W2VError(f"-threshold must be an integer >= 0 (got {threshold}); 0 = whole vocabulary")
@@ -186,7 +185,6 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
     index = dict(zip(reversed(upper), range(W - 1, -1, -1)))
     unit = v.unit[:W] if v._unit is not None else _unit_rows(v.vectors[:W])
     result = AccuracyResult(threshold=threshold, method=method)
-    step = max(1, min(4096, _SCORE_BUDGET // max(1, W * (3 if method == "3cosmul" else 1))))
     for sec, qs in _parse_sections(_read_questions(questions)):
         result.sections.append(sec)
         ids, answers = [], []
@@ -199,22 +197,10 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
         sec.seen = len(ids)
         if not ids:
             continue
-        abc = np.array(ids, dtype=np.int64)
-        for s in range(0, len(ids), step):
-            part = abc[s:s + step]
-            if method == "3cosadd":
-                q = (unit[part[:, 1]] - unit[part[:, 0]]) + unit[part[:, 2]]
-                scores = q @ unit.T
-            else:
-                scores = _cosmul_scores(unit, part)
-            rows = np.arange(part.shape[0])[:, None]
-            scores[rows, part] = -np.inf
-            scores[np.isnan(scores)] = -np.inf
-            best = np.argmax(scores, axis=1)
-            ok = scores[np.arange(part.shape[0]), best] > 0
-            for r in range(part.shape[0]):
-                if ok[r] and upper[best[r]] == answers[s + r]:
-                    sec.correct += 1
+        # compute-accuracy: the best word other than a, b, c scoring above 0
+        for (best, _), d in zip(analogy_batch(unit, np.array(ids), 1, method), answers):
+            if len(best) and upper[best[0]] == d:
+                sec.correct += 1
     return result
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import _vecio
 from .errors import W2VError
 
 PROMPTS = {
@@ -26,87 +27,99 @@ _HEADERS = {
 METHODS = ("3cosadd", "3cosmul")
 FORMATS = ("text", "tsv", "json")
 _EPS_3COSMUL = 1e-3       # Levy & Goldberg (2014)
-_SCORE_BUDGET = 1 << 25   # floats of the (queries x words) score block
 
 
 # --------------------------------------------------------------------------- kernels
-def _batch_rows(n_words: int) -> int:
-    return max(1, min(256, _SCORE_BUDGET // max(1, n_words)))
+_QUERY_BLOCK = 256        # queries answered per pass over the matrix
+_CHUNK_FLOATS = 1 << 23   # scores of one (queries x words) block: 32 MB, reused
+_LINES_PER_BATCH = 4 * _QUERY_BLOCK   # query lines gathered before a search
 
 
-def top_n(scores: np.ndarray, n: int, floor: float = -np.inf) -> Tuple[np.ndarray, np.ndarray]:
-    """Indices and values of the *n* largest entries of *scores* that are
-    strictly above *floor*, best first, ties in index order."""
-    if floor > -np.inf:
-        k = min(n, int(np.count_nonzero(scores > floor)))
-    else:
-        k = min(n, int(np.count_nonzero(scores > -np.inf)))
-    if k <= 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    V = scores.shape[0]
-    if k < V:
-        part = np.argpartition(scores, V - k)[V - k:]
-        thr = scores[part].min()
-        above = np.flatnonzero(scores > thr)
-        ties = np.flatnonzero(scores == thr)[:k - above.shape[0]]
-        idx = np.concatenate([above, ties])
-    else:
-        idx = np.arange(V)
-    order = np.lexsort((idx, -scores[idx]))
-    idx = idx[order]
-    return idx, scores[idx]
+def _exclusions(exclude: Sequence[Sequence[int]]) -> np.ndarray:
+    width = max((len(e) for e in exclude), default=0)
+    out = np.full((len(exclude), max(1, width)), -1, dtype=np.int64)
+    for r, e in enumerate(exclude):
+        out[r, :len(e)] = e
+    return out
+
+
+def top_n(scores: np.ndarray, n: int, exclude: Sequence[Sequence[int]],
+          floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For each row of *scores* (queries x words): the *n* best words with a
+    score strictly above *floor*, not in *exclude[row]*, best first, ties in
+    row order (the C tools' rule)."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    idx, val, cnt = _vecio.top_rows(scores, _exclusions(exclude), int(n), float(floor))
+    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(scores.shape[0])]
+
+
+def _scan(V: int, Q: int, n: int, exclude: Sequence[Sequence[int]], floor: float,
+          fill: Callable[[int, int, np.ndarray], None]) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """Run the top-n selection over all V words in chunks: ``fill(c0, c1, out)``
+    writes the Q x (c1 - c0) scores of words c0..c1 into *out*.  Small score
+    blocks stay in cache and are reused, so the matrix product runs near
+    the machine's peak instead of streaming a huge score matrix."""
+    idx = np.full((Q, n), -1, dtype=np.int64)
+    val = np.zeros((Q, n), dtype=np.float32)
+    cnt = np.zeros(Q, dtype=np.int64)
+    ex = _exclusions(exclude)
+    chunk = max(256, min(V, _CHUNK_FLOATS // max(1, Q)))
+    buf = np.empty((Q, chunk), dtype=np.float32)
+    for c0 in range(0, V, chunk):
+        c1 = min(V, c0 + chunk)
+        out = buf if c1 - c0 == chunk else np.empty((Q, c1 - c0), dtype=np.float32)
+        fill(c0, c1, out)
+        _vecio.top_rows_update(out, ex, float(floor), idx, val, cnt, c0)
+    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(Q)]
 
 
 def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[int]], n: int,
             floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
     """For each query vector (rows of *queries*, normalised here), the *n*
     nearest rows of *unit* by cosine, leaving out the rows in *exclude[i]*."""
-    out = []
+    out: List[Tuple[np.ndarray, np.ndarray]] = []
     q = np.asarray(queries, dtype=np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", q, q))
     norms[norms == 0] = 1
     q = q / norms[:, None]
-    step = _batch_rows(unit.shape[0])
-    for s in range(0, q.shape[0], step):
-        block = q[s:s + step] @ unit.T
-        for r in range(block.shape[0]):
-            row = block[r]
-            ex = list(exclude[s + r])
-            if ex:
-                row[ex] = -np.inf
-            out.append(top_n(row, n, floor))
+    for s in range(0, q.shape[0], _QUERY_BLOCK):
+        qb = np.ascontiguousarray(q[s:s + _QUERY_BLOCK])
+
+        def fill(c0: int, c1: int, dst: np.ndarray, qb=qb) -> None:
+            np.matmul(qb, unit[c0:c1].T, out=dst)
+
+        out.extend(_scan(unit.shape[0], qb.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
     return out
 
 
 def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int,
-                  method: str = "3cosadd") -> List[Tuple[np.ndarray, np.ndarray]]:
-    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d.
+                  method: str = "3cosadd", floor: float = 0.0) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, a b c left out.
 
-    3cosadd: cosine to normalise(b - a + c), only positive scores (C's
-    word-analogy starts from a best score of 0).  3cosmul: cos'(d,b) *
-    cos'(d,c) / (cos'(d,a) + 0.001) with cos' = (1 + cos) / 2."""
+    3cosadd: cosine to normalise(b - a + c), only scores above *floor* (C's
+    word-analogy and compute-accuracy start from a best score of 0).
+    3cosmul: cos'(d,b) * cos'(d,c) / (cos'(d,a) + 0.001) with cos' = (1 + cos) / 2."""
     abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
     if method == "3cosadd":
-        q = unit[abc[:, 1]] - unit[abc[:, 0]] + unit[abc[:, 2]]
-        return nearest(unit, q, abc.tolist(), n, floor=0.0)
+        q = (unit[abc[:, 1]] - unit[abc[:, 0]]) + unit[abc[:, 2]]
+        return nearest(unit, q, abc.tolist(), n, floor=floor)
     if method != "3cosmul":
         raise W2VError(f"unknown analogy method {method!r} (use 3cosadd or 3cosmul)")
-    out = []
-    step = _batch_rows(3 * unit.shape[0])
-    for s in range(0, abc.shape[0], step):
-        part = abc[s:s + step]
-        for r, scores in enumerate(_cosmul_scores(unit, part)):
-            scores[part[r]] = -np.inf
-            out.append(top_n(scores, n, 0.0))
+    out: List[Tuple[np.ndarray, np.ndarray]] = []
+    for s in range(0, abc.shape[0], _QUERY_BLOCK):
+        part = abc[s:s + _QUERY_BLOCK]
+        q3 = unit[part.reshape(-1)]                      # rows a0 b0 c0 a1 b1 c1 ...
+
+        def fill(c0: int, c1: int, dst: np.ndarray, q3=q3) -> None:
+            sims = q3 @ unit[c0:c1].T
+            sims += 1
+            sims *= 0.5
+            sims = sims.reshape(-1, 3, c1 - c0)
+            np.multiply(sims[:, 1], sims[:, 2], out=dst)
+            dst /= sims[:, 0] + _EPS_3COSMUL
+
+        out.extend(_scan(unit.shape[0], part.shape[0], n, part.tolist(), floor, fill))
     return out
-
-
-def _cosmul_scores(unit: np.ndarray, abc: np.ndarray) -> np.ndarray:
-    """3CosMul scores (queries x words) for the rows (a, b, c) of *abc*."""
-    sims = unit[abc.reshape(-1)] @ unit.T          # (3Q) x V
-    sims = (sims + 1) * 0.5
-    sims = sims.reshape(abc.shape[0], 3, -1)
-    return sims[:, 1] * sims[:, 2] / (sims[:, 0] + _EPS_3COSMUL)
 
 
 # --------------------------------------------------------------------------- command line
@@ -280,8 +293,8 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     err = sys.stderr.buffer
     session = _Session(vectors, kind, n, fmt, method, out, err)
     if lines is not None:
-        for s in range(0, len(lines), _batch_rows(vectors.vectors.shape[0])):
-            session.answer(lines[s:s + _batch_rows(vectors.vectors.shape[0])])
+        for s in range(0, len(lines), _LINES_PER_BATCH):
+            session.answer(lines[s:s + _LINES_PER_BATCH])
         return
     stdin = sys.stdin
     if stdin is None:
@@ -289,6 +302,6 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     if stdin.isatty():
         _interactive(session, PROMPTS[kind])
         return
-    for batch in _stdin_batches(stdin.fileno(), _batch_rows(vectors.vectors.shape[0])):
+    for batch in _stdin_batches(stdin.fileno(), _LINES_PER_BATCH):
         if not session.answer(batch):
             return

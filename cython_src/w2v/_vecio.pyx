@@ -241,3 +241,70 @@ def parse_text(const unsigned char[::1] buf, Py_ssize_t pos, Py_ssize_t count,
     finally:
         free(line)
     return words, r, pos, code, invalid, lines, found
+
+
+# --------------------------------------------------------------------------- top-n
+def top_rows(cnp.float32_t[:, ::1] scores not None, cnp.int64_t[:, ::1] exclude not None,
+             int n, float floor):
+    """For each row of *scores*: the *n* best columns with a score strictly
+    above *floor*, leaving out the columns listed in that row of *exclude*
+    (-1 = unused slot).  Returns (indices int64 Q x n, scores float32 Q x n,
+    counts); see :func:`top_rows_update`."""
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    Q = scores.shape[0]
+    idx = np.full((Q, n), -1, dtype=np.int64)
+    val = np.zeros((Q, n), dtype=np.float32)
+    cnt = np.zeros(Q, dtype=np.int64)
+    top_rows_update(scores, exclude, floor, idx, val, cnt, 0)
+    return idx, val, cnt
+
+
+def top_rows_update(cnp.float32_t[:, ::1] scores not None, cnp.int64_t[:, ::1] exclude not None,
+                    float floor, cnp.int64_t[:, ::1] idx not None, cnp.float32_t[:, ::1] val not None,
+                    cnp.int64_t[::1] cnt not None, Py_ssize_t offset):
+    """Merge a block of scores (columns offset.. of the full rows) into the
+    running best lists (idx, val, cnt: best first, cnt entries used).
+
+    One pass per row with the C tools' insertion rule: a score enters only
+    if it beats (strict ``>``) the current n-th best, so ties keep the
+    earlier column and NaN never enters; only scores above *floor* count."""
+    cdef Py_ssize_t Q = scores.shape[0], V = scores.shape[1], E = exclude.shape[1]
+    cdef Py_ssize_t n = idx.shape[1]
+    cdef Py_ssize_t r, j, a, b, e, m, col
+    cdef float s, thr
+    cdef bint skip
+    if exclude.shape[0] != Q or idx.shape[0] != Q or val.shape[0] != Q or cnt.shape[0] != Q \
+            or val.shape[1] != n or n < 1:
+        raise ValueError("exclude and the state arrays must have one row per query")
+    with nogil:
+        for r in range(Q):
+            m = cnt[r]
+            thr = val[r, n - 1] if m == n else floor
+            for j in range(V):
+                s = scores[r, j]
+                if not (s > thr):
+                    continue
+                col = offset + j
+                skip = False
+                for e in range(E):
+                    if exclude[r, e] == col:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                a = 0
+                while a < m and not (s > val[r, a]):
+                    a += 1
+                b = m if m < n else n - 1
+                while b > a:
+                    val[r, b] = val[r, b - 1]
+                    idx[r, b] = idx[r, b - 1]
+                    b -= 1
+                val[r, a] = s
+                idx[r, a] = col
+                if m < n:
+                    m += 1
+                if m == n:
+                    thr = val[r, n - 1]
+            cnt[r] = m
