@@ -222,30 +222,51 @@ def bench_parity(args, tmp: str, res: dict) -> None:
         res["parity_accuracy_trained"] = ours == ref
         log(f"parity: accuracy output identical to compute-accuracy: {ours == ref}")
         log("   " + ours.decode().strip().splitlines()[-1])
-    distance = os.path.join(args.ref_bin, "word2vec-distance")
-    if os.path.exists(distance):
-        v = w2v.load(path, errors="bytes")
-        qs = [v.words[i] for i in (5, 50, 100, 500, 1000, 2000, 5000, 10000) if i < len(v)]
-        feed = b"".join(q + b"\n" for q in qs) + b"EXIT\n"
-        c_out = sh(f"{distance} {shlex(path)}", feed)[1].stdout
-        ours = sh(f"{shlex(sys.executable)} -m w2v distance {shlex(path)}", feed)[1].stdout
-
-        def rows(out):
-            return [line.split(b"\t\t") for line in out.split(b"\n") if b"\t\t" in line]
-
-        c_rows, o_rows = rows(c_out), rows(ours)
-        c_words = [r[0].strip() for r in c_rows]
-        o_words = [r[0].strip() for r in o_rows]
-        diffs = [i for i, (a, b) in enumerate(zip(c_words, o_words)) if a != b]
-        # a swap is a near tie when C's own cosines at those rows differ by <= 2e-6
-        near = [i for i in diffs if abs(float(c_rows[i][1]) - float(o_rows[i][1])) <= 2e-6]
-        max_diff = max((abs(float(a[1]) - float(b[1])) for a, b in zip(c_rows, o_rows)), default=0.0)
-        res["parity_distance_rows"] = len(c_rows)
-        res["parity_distance_rows_differing"] = len(diffs)
-        res["parity_distance_rows_differing_not_near_tie"] = len(diffs) - len(near)
-        res["parity_distance_max_cos_diff"] = max_diff
-        log(f"parity: distance top-40 on {len(qs)} queries: {len(c_rows)} rows, {len(diffs)} differ "
+    pairs = os.path.join(SHARED, "wordsim353.tsv")
+    if os.path.exists(args.ref_python) and os.path.exists(pairs) and not args.no_gensim:
+        ours = evaluate.similarity(path, pairs)
+        code = ("import sys; from gensim.models import KeyedVectors as K; "
+                "kv = K.load_word2vec_format(sys.argv[1], binary=True); "
+                "p, s, oov = kv.evaluate_word_pairs(sys.argv[2]); print(p[0], s[0], oov)")
+        r = sh(f"{shlex(args.ref_python)} -c {shlex(code)} {shlex(path)} {shlex(pairs)}")[1]
+        if r.returncode == 0:
+            gp, gs, goov = (float(x) for x in r.stdout.decode().split()[-3:])
+            same = abs(gp - ours.pearson) < 1e-4 and abs(gs - ours.spearman) < 1e-4
+            res["parity_similarity_gensim"] = same
+            log(f"parity: wordsim353 Spearman {ours.spearman:.4f} Pearson {ours.pearson:.4f} "
+                f"({ours.skipped} pairs skipped); gensim {gs:.4f} / {gp:.4f} ({goov:.1f}% oov): equal {same}")
+    v = w2v.load(path, errors="bytes")
+    words = [v.words[k] for k in (5, 50, 100, 500, 1000, 2000, 5000, 10000, 300, 3000) if k < len(v)]
+    distance_feed = b"".join(q + b"\n" for q in words[:8]) + b"EXIT\n"
+    analogy_feed = b"".join(b" ".join(words[k:k + 3]) + b"\n" for k in range(0, len(words) - 2, 3)) + b"EXIT\n"
+    for tool, cmd, feed in (("word2vec-distance", "distance", distance_feed),
+                            ("word2vec-word-analogy", "analogy", analogy_feed)):
+        exe = os.path.join(args.ref_bin, tool)
+        if not os.path.exists(exe):
+            continue
+        c_rows = table_rows(sh(f"{exe} {shlex(path)}", feed)[1].stdout)
+        o_rows = table_rows(sh(f"{shlex(sys.executable)} -m w2v {cmd} {shlex(path)}", feed)[1].stdout)
+        diffs = [k for k, (a, b) in enumerate(zip(c_rows, o_rows)) if a[0] != b[0]]
+        # a swap is a near tie when the two cosines differ by <= 2e-6
+        near = [k for k in diffs if abs(c_rows[k][1] - o_rows[k][1]) <= 2e-6]
+        max_diff = max((abs(a[1] - b[1]) for a, b in zip(c_rows, o_rows)), default=0.0)
+        res[f"parity_{cmd}_rows"] = [len(c_rows), len(o_rows)]
+        res[f"parity_{cmd}_rows_differing"] = len(diffs)
+        res[f"parity_{cmd}_rows_differing_not_near_tie"] = len(diffs) - len(near)
+        res[f"parity_{cmd}_max_cos_diff"] = max_diff
+        log(f"parity: {cmd} top-40 vs C {tool}: {len(c_rows)} / {len(o_rows)} rows, {len(diffs)} differ "
             f"({len(diffs) - len(near)} not explained by a near tie); largest cosine difference {max_diff:.6f}")
+
+
+def table_rows(out: bytes) -> list:
+    """(word, cosine) of every result row of the C tables (C's empty rows dropped)."""
+    rows = []
+    for line in out.split(b"\n"):
+        if b"\t\t" in line:
+            word, cos = line.split(b"\t\t")
+            if word.strip():
+                rows.append((word.strip(), float(cos)))
+    return rows
 
 
 def shlex(s: str) -> str:

@@ -120,14 +120,15 @@ def _pct(num: int, den: int) -> str:
     return "%.2f" % float(v)
 
 
-def _read_questions(questions) -> bytes:
-    if isinstance(questions, (bytes, bytearray)):
-        return bytes(questions)
-    if hasattr(questions, "read"):
-        data = questions.read()
+def _read_all(source, what: str) -> bytes:
+    """The bytes of a path (``-`` = stdin, compressed too), an open file, or bytes."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if hasattr(source, "read"):
+        data = source.read()
         return data.encode("utf-8") if isinstance(data, str) else data
-    with open_input(questions, "questions file") as f:
-        return b"".join(iter_chunks(f, questions, "questions file"))
+    with open_input(source, what) as f:
+        return b"".join(iter_chunks(f, source, what))
 
 
 def _parse_sections(data: bytes):
@@ -185,7 +186,7 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
     index = dict(zip(reversed(upper), range(W - 1, -1, -1)))
     unit = v.unit[:W] if v._unit is not None else _unit_rows(v.vectors[:W])
     result = AccuracyResult(threshold=threshold, method=method)
-    for sec, qs in _parse_sections(_read_questions(questions)):
+    for sec, qs in _parse_sections(_read_all(questions, "questions file")):
         result.sections.append(sec)
         ids, answers = [], []
         for a, b, c, d in qs:
@@ -255,10 +256,7 @@ def pearson(x, y) -> float:
 def read_pairs(path, what: str = "pairs file"):
     """``word1 word2 score`` lines (tabs or spaces; ``#`` comments and blank
     lines skipped) -> list of (word1, word2, score)."""
-    data = _read_questions(path) if not isinstance(path, str) else None
-    if data is None:
-        with open_input(path, what) as f:
-            data = b"".join(iter_chunks(f, path, what))
+    data = _read_all(path, what)
     pairs = []
     for no, raw in enumerate(data.split(b"\n"), 1):
         line = raw.strip()
@@ -319,7 +317,7 @@ def run_accuracy(path: str, threshold: int = 30000, method: str = "3cosadd",
             raise W2VError("no questions: redirect a file to standard input "
                            "(w2v accuracy FILE < questions-words.txt) or use -questions FILE")
         questions = "-"
-    data = _read_questions(questions)
+    data = _read_all(questions, "questions file")
     result = analogy_accuracy(path, data, threshold=threshold, method=method)
     sys.stdout.write(result.report())
     sys.stdout.flush()

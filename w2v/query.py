@@ -1,8 +1,9 @@
 """``w2v distance`` and ``w2v analogy``: nearest neighbours and analogies,
 interactive like the C tools on a terminal, scriptable otherwise.
 
-The searches work on the L2-normalised matrix: one matrix product per batch
-of queries (BLAS), then a partial sort per query.  Ties are broken by row
+The searches work on the L2-normalised matrix: matrix products of a block of
+queries with chunks of the vocabulary (BLAS), each chunk's scores merged into
+per-query best lists by a one-pass Cython kernel.  Ties are broken by row
 (earlier rows first), like the C tools' strict ``>`` insertion."""
 from __future__ import annotations
 
@@ -92,17 +93,21 @@ def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[in
     return out
 
 
-def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int,
-                  method: str = "3cosadd", floor: float = 0.0) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, a b c left out.
+def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = "3cosadd",
+                  floor: float = 0.0, exclude: Optional[Sequence[Sequence[int]]] = None
+                  ) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, leaving
+    out a, b, c (or the rows in *exclude[i]*).
 
     3cosadd: cosine to normalise(b - a + c), only scores above *floor* (C's
     word-analogy and compute-accuracy start from a best score of 0).
     3cosmul: cos'(d,b) * cos'(d,c) / (cos'(d,a) + 0.001) with cos' = (1 + cos) / 2."""
     abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
+    if exclude is None:
+        exclude = abc.tolist()
     if method == "3cosadd":
         q = (unit[abc[:, 1]] - unit[abc[:, 0]]) + unit[abc[:, 2]]
-        return nearest(unit, q, abc.tolist(), n, floor=floor)
+        return nearest(unit, q, exclude, n, floor=floor)
     if method != "3cosmul":
         raise W2VError(f"unknown analogy method {method!r} (use 3cosadd or 3cosmul)")
     out: List[Tuple[np.ndarray, np.ndarray]] = []
@@ -118,7 +123,7 @@ def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int,
             np.multiply(sims[:, 1], sims[:, 2], out=dst)
             dst /= sims[:, 0] + _EPS_3COSMUL
 
-        out.extend(_scan(unit.shape[0], part.shape[0], n, part.tolist(), floor, fill))
+        out.extend(_scan(unit.shape[0], part.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
     return out
 
 
@@ -181,7 +186,9 @@ class _Session:
         if self.kind == "distance":
             q = np.stack([unit[ids].sum(axis=0) for ids in jobs])
             return nearest(unit, q, jobs, self.n)
-        return analogy_batch(unit, np.array([ids[:3] for ids in jobs]), self.n, self.method)
+        # word-analogy uses the first three words and leaves out every word given
+        return analogy_batch(unit, np.array([ids[:3] for ids in jobs]), self.n, self.method,
+                             exclude=jobs)
 
     def _render(self, tokens, ids, problem, result) -> bytes:
         if self.fmt == "text":
