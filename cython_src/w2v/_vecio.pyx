@@ -47,19 +47,21 @@ from libc.stdlib cimport realloc, strtof
 from libc.math cimport sqrtf
 
 # Result codes of the parsers (w2v/vectors.py turns them into messages).
-DEF OK = 0
-DEF ENDED = 1          # input ended cleanly before the header's word count
-DEF TRUNCATED = 2      # input ended inside a record
-DEF LONG_WORD = 3      # no space within max_word bytes: not a word
-DEF NOT_FINITE = 4     # NaN or infinity in a vector
-DEF BAD_UTF8 = 5       # a word is not valid UTF-8 (strict mode)
-DEF BAD_NUMBER = 6     # text: a value is not a number
-DEF COUNT = 7          # text: wrong number of values on a line
+cdef enum:
+    OK = 0
+    ENDED = 1          # input ended cleanly before the header's word count
+    TRUNCATED = 2      # input ended inside a record
+    LONG_WORD = 3      # no space within max_word bytes: not a word
+    NOT_FINITE = 4     # NaN or infinity in a vector
+    BAD_UTF8 = 5       # a word is not valid UTF-8 (strict mode)
+    BAD_NUMBER = 6     # text: a value is not a number
+    COUNT = 7          # text: wrong number of values on a line
 
-# Word decoding modes.
-DEF DECODE_REPLACE = 0
-DEF DECODE_STRICT = 1
-DEF DECODE_BYTES = 2
+# Word decoding modes (w2v/vectors.py: _MODES).
+cdef enum:
+    DECODE_REPLACE = 0
+    DECODE_STRICT = 1
+    DECODE_BYTES = 2
 
 
 cdef inline bint _finite_row(const float *row, Py_ssize_t D) noexcept nogil:
