@@ -244,3 +244,19 @@ def test_big_endian_safe_values(tmp_path):
     data = b"1 2\nw " + struct.pack("<2f", 1.5, -2.25) + b"\n"
     v = V.load(write(tmp_path, "le", data))
     assert v.vectors.tolist() == [[1.5, -2.25]]
+
+
+def test_text_numbers_fast_path_and_fallback(tmp_path):
+    vals = [b"-0.000000", b"5.", b".5", b"16777215", b"16777216", b"0.1", b"1e3", b"-1.5E-2",
+            b"123456789.5", b"0.0000001", b"3.4028235e38", b"0.3333333333333", b"0.123456", b"-9.999999"]
+    data = b"1 %d\nw " % len(vals) + b" ".join(vals) + b"\n"
+    got = V.load(write(tmp_path, "n.txt", data)).vectors[0]
+    expected = np.array([float(v) for v in vals], dtype=np.float32)
+    assert got.tobytes() == expected.tobytes()          # bit for bit, -0.0 included
+
+
+def test_limit_ignores_a_damaged_tail(tmp_path):
+    # like compute-accuracy's threshold: only the first words are read
+    data = binary_bytes()
+    v = V.load(write(tmp_path, "t", data[:len(data) - 10]), limit=5)
+    assert v.words == WORDS[:5]
