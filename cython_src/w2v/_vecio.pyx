@@ -156,6 +156,16 @@ for _k in range(11):
     _POW10F[_k] = <float>(10.0 ** _k)
 
 
+cdef inline char *_digit_run(char *p, uint32_t *m, int *digits) noexcept nogil:
+    """Read decimal digits into m (the first 9 only) and count them all."""
+    while 48 <= p[0] <= 57:
+        if digits[0] < 9:
+            m[0] = m[0] * 10 + <uint32_t>(p[0] - 48)
+        digits[0] += 1
+        p += 1
+    return p
+
+
 cdef inline float _parse_float(char *q, char **end) noexcept nogil:
     """strtof() with an exact fast path for plain decimals such as C's
     ``%f`` output: when the digits form an integer m < 2^24 with at most 10
@@ -168,19 +178,11 @@ cdef inline float _parse_float(char *q, char **end) noexcept nogil:
     if p[0] == 45:                       # '-'
         neg = True
         p += 1
-    while 48 <= p[0] <= 57:
-        if digits < 9:
-            m = m * 10 + <uint32_t>(p[0] - 48)
-        digits += 1
-        p += 1
+    p = _digit_run(p, &m, &digits)
     if p[0] == 46:                       # '.'
-        p += 1
-        while 48 <= p[0] <= 57:
-            if digits < 9:
-                m = m * 10 + <uint32_t>(p[0] - 48)
-            digits += 1
-            frac += 1
-            p += 1
+        frac = digits
+        p = _digit_run(p + 1, &m, &digits)
+        frac = digits - frac
     if digits == 0 or digits > 9 or frac > 10 or m >= 16777216u or p[0] == 101 or p[0] == 69:
         return strtof(q, end)            # no digits, too many, or an exponent
     end[0] = p
