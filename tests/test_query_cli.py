@@ -72,6 +72,25 @@ def test_distance_stdin_pipe_exit_and_blank_lines(vec):
                    + row("king", 0.5 / math.sqrt((1 + 1 / R2) ** 2 + 0.5)))
 
 
+def test_pipe_coprocess_gets_each_answer_at_once(vec):
+    # lines from a pipe are batched only as far as they are already there:
+    # a program that sends one query and waits for its answer is not stuck
+    proc = subprocess.Popen([sys.executable, "-m", "w2v", "distance", vec, "-n", "1", "-format", "tsv"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=os.path.dirname(vec))
+    try:
+        for word, expected in ((b"king", b"king\tman\t"), (b"queen", b"queen\twoman\t")):
+            proc.stdin.write(word + b"\n")
+            proc.stdin.flush()
+            r, _, _ = select.select([proc.stdout], [], [], 30)
+            assert r, "no answer within 30 s"
+            assert proc.stdout.readline().startswith(expected)
+        proc.stdin.write(b"EXIT\n")
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+
+
 def test_distance_tsv_and_json(vec):
     rc, out, err = w2v(["distance", vec, "-n", "2", "-format", "tsv"], stdin=b"king\nnope\nman woman")
     assert rc == 0
