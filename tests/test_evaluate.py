@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _vecdata import binary_bytes  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
+from vecdata import binary_bytes  # noqa: E402
 
 from w2v import evaluate as E  # noqa: E402
 from w2v import vectors as V  # noqa: E402

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _vecdata import binary_bytes, text_bytes  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
+from vecdata import binary_bytes, text_bytes  # noqa: E402
 
 HEADER_D = "\n" + " " * 46 + "Word       Cosine distance\n" + "-" * 72 + "\n"
 HEADER_A = "\n" + " " * 46 + "Word              Distance\n" + "-" * 72 + "\n"

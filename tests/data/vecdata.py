@@ -1,4 +1,5 @@
-"""Hand-made vectors shared by the look-up tests (imported by path)."""
+"""Hand-made vectors shared by the look-up tests (tests/test_vectors_load.py,
+test_query_cli.py, test_evaluate.py put this folder on sys.path)."""
 import struct
 
 # 4 dims: male, female, royal, place
