@@ -145,7 +145,94 @@ def phrases_cmd(**flags) -> None:
 
 
 # --------------------------------------------------------------------------- look-ups (issue: distance/analogy/accuracy)
-# (defined below by w2v.query; kept in this file so every flag is in one place)
+_FORMAT = click.option("-format", "fmt", type=click.Choice(["text", "tsv", "json"]), default="text",
+                       show_default=True, help="Output: text = the C tools' table; tsv; json (one object per query).")
+_N = click.option("-n", "n", type=click.IntRange(min=1), default=40, show_default=True,
+                  help="Number of results per query.")
+
+
+@cli.command("distance", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="FILE")
+@click.argument("queries", metavar="[QUERY]...", nargs=-1)
+@_N
+@_FORMAT
+def distance_cmd(file: str, queries: tuple, n: int, fmt: str) -> None:
+    """Nearest words by cosine (distance).
+
+    FILE is a word2vec vectors file (binary or text, detected; .gz too).
+    Each QUERY is one query (quote several words to sum them); without
+    QUERY, queries are read from standard input: interactively on a
+    terminal (EXIT, Ctrl-D or Ctrl-C quits), one per line otherwise.
+
+    \b
+    Example:
+      w2v distance vectors.bin king "paris france" -n 10
+    """
+    from .query import run
+
+    run("distance", file, queries, n=n, fmt=fmt)
+
+
+@cli.command("analogy", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="FILE")
+@click.argument("words", metavar="[A B C]...", nargs=-1)
+@_N
+@_FORMAT
+@click.option("-method", "method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd",
+              show_default=True, help="3cosadd: nearest to b - a + c (word-analogy); 3cosmul: multiplicative.")
+def analogy_cmd(file: str, words: tuple, n: int, fmt: str, method: str) -> None:
+    """Analogies a : b :: c : ? (word-analogy).
+
+    Words are taken three at a time (a b c: the answer is near b - a + c);
+    without words, queries are read from standard input like 'w2v distance'.
+
+    \b
+    Example:
+      w2v analogy vectors.bin man king woman
+    """
+    from .query import run
+
+    run("analogy", file, words, n=n, fmt=fmt, method=method)
+
+
+@cli.command("accuracy", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="FILE")
+@click.option("-threshold", "threshold", type=click.IntRange(min=0), default=30000, show_default=True,
+              help="Use only the first (most frequent) words; 0 = all.")
+@click.option("-method", "method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd",
+              show_default=True, help="3cosadd = compute-accuracy; 3cosmul = multiplicative.")
+@click.option("-questions", "questions", metavar="FILE", default=None,
+              help="Questions file (default: standard input), e.g. questions-words.txt.")
+def accuracy_cmd(file: str, threshold: int, method: str, questions: Optional[str]) -> None:
+    """Analogy accuracy (compute-accuracy).
+
+    \b
+    Example:
+      w2v accuracy vectors.bin -threshold 30000 < questions-words.txt
+    """
+    from .evaluate import run_accuracy
+
+    run_accuracy(file, threshold=threshold, method=method, questions=questions)
+
+
+@cli.command("similarity", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="FILE")
+@click.argument("pairs", metavar="PAIRS")
+@click.option("-threshold", "threshold", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Use only the first (most frequent) words; 0 = all.")
+@click.option("-format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
+    """Word-pair similarity: Spearman and Pearson correlation with human
+    scores (PAIRS: 'word1<TAB>word2<TAB>score' lines, # comments; WordSim-353).
+
+    \b
+    Example:
+      w2v similarity vectors.bin wordsim353.tsv
+    """
+    from .evaluate import run_similarity
+
+    run_similarity(file, pairs, threshold=threshold, fmt=fmt)
 
 
 def _usage_line(exc: click.ClickException) -> str:

@@ -1,0 +1,314 @@
+"""``w2v distance`` and ``w2v analogy``: nearest neighbours and analogies,
+interactive like the C tools on a terminal, scriptable otherwise.
+
+The searches work on the L2-normalised matrix: matrix products of a block of
+queries with chunks of the vocabulary (BLAS), each chunk's scores merged into
+per-query best lists by a one-pass Cython kernel.  Ties are broken by row
+(earlier rows first), like the C tools' strict ``>`` insertion."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _vecio
+from .errors import W2VError
+
+PROMPTS = {
+    "distance": "Enter word or sentence (EXIT to break): ",
+    "analogy": "Enter three words (EXIT to break): ",
+}
+_HEADERS = {
+    "distance": b"\n" + b" " * 46 + b"Word       Cosine distance\n" + b"-" * 72 + b"\n",
+    "analogy": b"\n" + b" " * 46 + b"Word              Distance\n" + b"-" * 72 + b"\n",
+}
+METHODS = ("3cosadd", "3cosmul")
+FORMATS = ("text", "tsv", "json")
+_EPS_3COSMUL = 1e-3       # Levy & Goldberg (2014)
+
+
+# --------------------------------------------------------------------------- kernels
+_QUERY_BLOCK = 256        # queries answered per pass over the matrix
+_CHUNK_FLOATS = 1 << 23   # scores of one (queries x words) block: 32 MB, reused
+_LINES_PER_BATCH = 4 * _QUERY_BLOCK   # query lines gathered before a search
+
+
+def _exclusions(exclude: Sequence[Sequence[int]]) -> np.ndarray:
+    width = max((len(e) for e in exclude), default=0)
+    out = np.full((len(exclude), max(1, width)), -1, dtype=np.int64)
+    for r, e in enumerate(exclude):
+        out[r, :len(e)] = e
+    return out
+
+
+def top_n(scores: np.ndarray, n: int, exclude: Sequence[Sequence[int]],
+          floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For each row of *scores* (queries x words): the *n* best words with a
+    score strictly above *floor*, not in *exclude[row]*, best first, ties in
+    row order (the C tools' rule)."""
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    idx, val, cnt = _vecio.top_rows(scores, _exclusions(exclude), int(n), float(floor))
+    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(scores.shape[0])]
+
+
+def _scan(V: int, Q: int, n: int, exclude: Sequence[Sequence[int]], floor: float,
+          fill: Callable[[int, int, np.ndarray], None]) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """Run the top-n selection over all V words in chunks: ``fill(c0, c1, out)``
+    writes the Q x (c1 - c0) scores of words c0..c1 into *out*.  Small score
+    blocks stay in cache and are reused, so the matrix product runs near
+    the machine's peak instead of streaming a huge score matrix."""
+    idx = np.full((Q, n), -1, dtype=np.int64)
+    val = np.zeros((Q, n), dtype=np.float32)
+    cnt = np.zeros(Q, dtype=np.int64)
+    ex = _exclusions(exclude)
+    chunk = max(256, min(V, _CHUNK_FLOATS // max(1, Q)))
+    buf = np.empty((Q, chunk), dtype=np.float32)
+    for c0 in range(0, V, chunk):
+        c1 = min(V, c0 + chunk)
+        out = buf if c1 - c0 == chunk else np.empty((Q, c1 - c0), dtype=np.float32)
+        fill(c0, c1, out)
+        _vecio.top_rows_update(out, ex, float(floor), idx, val, cnt, c0)
+    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(Q)]
+
+
+def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[int]], n: int,
+            floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For each query vector (rows of *queries*, normalised here), the *n*
+    nearest rows of *unit* by cosine, leaving out the rows in *exclude[i]*."""
+    out: List[Tuple[np.ndarray, np.ndarray]] = []
+    q = np.asarray(queries, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", q, q))
+    norms[norms == 0] = 1
+    q = q / norms[:, None]
+    for s in range(0, q.shape[0], _QUERY_BLOCK):
+        qb = np.ascontiguousarray(q[s:s + _QUERY_BLOCK])
+
+        def fill(c0: int, c1: int, dst: np.ndarray, qb=qb) -> None:
+            np.matmul(qb, unit[c0:c1].T, out=dst)
+
+        out.extend(_scan(unit.shape[0], qb.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
+    return out
+
+
+def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = "3cosadd",
+                  floor: float = 0.0, exclude: Optional[Sequence[Sequence[int]]] = None
+                  ) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, leaving
+    out a, b, c (or the rows in *exclude[i]*).
+
+    3cosadd: cosine to normalise(b - a + c), only scores above *floor* (C's
+    word-analogy and compute-accuracy start from a best score of 0).
+    3cosmul: cos'(d,b) * cos'(d,c) / (cos'(d,a) + 0.001) with cos' = (1 + cos) / 2."""
+    abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
+    if exclude is None:
+        exclude = abc.tolist()
+    if method == "3cosadd":
+        q = (unit[abc[:, 1]] - unit[abc[:, 0]]) + unit[abc[:, 2]]
+        return nearest(unit, q, exclude, n, floor=floor)
+    if method != "3cosmul":
+        raise W2VError(f"unknown analogy method {method!r} (use 3cosadd or 3cosmul)")
+    out: List[Tuple[np.ndarray, np.ndarray]] = []
+    for s in range(0, abc.shape[0], _QUERY_BLOCK):
+        part = abc[s:s + _QUERY_BLOCK]
+        q3 = unit[part.reshape(-1)]                      # rows a0 b0 c0 a1 b1 c1 ...
+
+        def fill(c0: int, c1: int, dst: np.ndarray, q3=q3) -> None:
+            sims = q3 @ unit[c0:c1].T
+            sims += 1
+            sims *= 0.5
+            sims = sims.reshape(-1, 3, c1 - c0)
+            np.multiply(sims[:, 1], sims[:, 2], out=dst)
+            dst /= sims[:, 0] + _EPS_3COSMUL
+
+        out.extend(_scan(unit.shape[0], part.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
+    return out
+
+
+# --------------------------------------------------------------------------- command line
+class _Session:
+    """Answers query lines (bytes) for ``distance`` or ``analogy``."""
+
+    def __init__(self, vectors, kind: str, n: int, fmt: str, method: str,
+                 out: BinaryIO, err: BinaryIO):
+        self.v, self.kind, self.n, self.fmt, self.method = vectors, kind, n, fmt, method
+        self.out, self.err = out, err
+        self.index = vectors.word_index
+        self.bytes_words = bool(vectors.words) and isinstance(vectors.words[0], bytes)
+
+    def _word_bytes(self, w) -> bytes:
+        return w if isinstance(w, bytes) else w.encode("utf-8", "surrogateescape")
+
+    def _word_str(self, w) -> str:
+        return w.decode("utf-8", "replace") if isinstance(w, bytes) else w
+
+    def _lookup(self, token: bytes) -> int:
+        key = token if self.bytes_words else token.decode("utf-8", "replace")
+        return self.index.get(key, -1)
+
+    def answer(self, lines: Iterable[bytes]) -> bool:
+        """Answer every line of a batch; False once a line is ``EXIT``."""
+        plans, jobs, go_on = [], [], True
+        for line in lines:
+            tokens = line.split()
+            if not tokens:
+                continue
+            if tokens == [b"EXIT"]:
+                go_on = False
+                break
+            plans.append(self._plan(tokens, jobs))
+        results = self._search(jobs)
+        chunks = [self._render(tokens, ids, problem, results[j] if j >= 0 else None)
+                  for tokens, ids, problem, j in plans]
+        self.out.write(b"".join(chunks))
+        self.out.flush()
+        return go_on
+
+    def _plan(self, tokens: List[bytes], jobs: list):
+        """(tokens, looked-up ids, problem, job number) for one query."""
+        if self.kind == "analogy" and len(tokens) < 3:
+            return tokens, [], "few", -1
+        ids = []
+        for t in tokens:
+            i = self._lookup(t)
+            ids.append(i)
+            if i < 0:
+                return tokens, ids, "oov", -1
+        jobs.append(ids)
+        return tokens, ids, None, len(jobs) - 1
+
+    def _search(self, jobs: List[List[int]]):
+        if not jobs:
+            return []
+        unit = self.v.unit
+        if self.kind == "distance":
+            q = np.stack([unit[ids].sum(axis=0) for ids in jobs])
+            return nearest(unit, q, jobs, self.n)
+        # word-analogy uses the first three words and leaves out every word given
+        return analogy_batch(unit, np.array([ids[:3] for ids in jobs]), self.n, self.method,
+                             exclude=jobs)
+
+    def _render(self, tokens, ids, problem, result) -> bytes:
+        if self.fmt == "text":
+            return self._render_text(tokens, ids, problem, result)
+        query = b" ".join(tokens).decode("utf-8", "replace")
+        message = None
+        if problem == "few":
+            message = f"{len(tokens)} words given; three are needed"
+        elif problem == "oov":
+            message = f"out of dictionary word: {tokens[len(ids) - 1].decode('utf-8', 'replace')}"
+        if self.fmt == "json":
+            rec = {"query": query, "error": message, "results": []}
+            if result is not None:
+                rec["results"] = [{"word": self._word_str(self.v.words[i]), "score": round(float(s), 6)}
+                                  for i, s in zip(*result)]
+            return json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
+        # tsv: query, word, score; problems go to standard error
+        if message is not None:
+            self.err.write(f"w2v {self.kind}: {message} (query {query!r})\n".encode("utf-8"))
+            self.err.flush()
+            return b""
+        qb = b" ".join(tokens)
+        return b"".join(b"%s\t%s\t%.6f\n" % (qb, self._word_bytes(self.v.words[i]), float(s))
+                        for i, s in zip(*result))
+
+    def _render_text(self, tokens, ids, problem, result) -> bytes:
+        """word2vec.c's output for one input line."""
+        if problem == "few":
+            return (b"Only %d words were entered.. three words are needed at the input "
+                    b"to perform the calculation\n" % len(tokens))
+        parts = []
+        for t, i in zip(tokens, ids):
+            parts.append(b"\nWord: %s  Position in vocabulary: %d\n" % (t, i))
+        if problem == "oov":
+            parts.append(b"Out of dictionary word!\n")
+            return b"".join(parts)
+        parts.append(_HEADERS[self.kind])
+        for i, s in zip(*result):
+            parts.append(b"%50s\t\t%f\n" % (self._word_bytes(self.v.words[i]), float(s)))
+        return b"".join(parts)
+
+
+def _stdin_batches(fd: int, max_lines: int) -> Iterator[List[bytes]]:
+    """Complete lines from *fd* as they arrive: all lines already available
+    form one batch (so a pipe or file is answered in bulk, a co-process
+    line by line)."""
+    pending = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError as exc:
+            raise W2VError(f"cannot read standard input: {exc.strerror or exc}") from None
+        if not chunk:
+            if pending:
+                yield [pending]
+            return
+        pending += chunk
+        lines = pending.split(b"\n")
+        pending = lines.pop()
+        for s in range(0, len(lines), max_lines):
+            yield lines[s:s + max_lines]
+
+
+def _interactive(session: _Session, prompt: str) -> None:
+    try:
+        import readline  # noqa: F401  (line editing and history for input())
+    except ImportError:  # pragma: no cover
+        pass
+    while True:
+        try:
+            line = input(prompt)
+        except EOFError:                      # Ctrl-D
+            session.out.write(b"\n")
+            session.out.flush()
+            return
+        except KeyboardInterrupt:             # Ctrl-C: w2v.cli reports it, exit 130
+            session.out.write(b"\n")
+            session.out.flush()
+            raise
+        if not session.answer([line.encode("utf-8", "surrogateescape")]):
+            return
+
+
+def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str = "text",
+        method: str = "3cosadd") -> None:
+    """``w2v distance`` / ``w2v analogy``: answer *queries* (command-line
+    words), else standard input: interactive on a terminal, batched otherwise."""
+    from .vectors import load
+
+    if kind not in PROMPTS:
+        raise ValueError(kind)
+    if n < 1:
+        raise W2VError(f"-n must be >= 1 (got {n})")
+    if fmt not in FORMATS:
+        raise W2VError(f"-format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    if method not in METHODS:
+        raise W2VError(f"-method must be one of {', '.join(METHODS)} (got {method!r})")
+    lines: Optional[List[bytes]] = None
+    if queries:
+        lines = [q.encode("utf-8", "surrogateescape") for q in queries]
+        if kind == "analogy":
+            words = b" ".join(lines).split()
+            if len(words) % 3:
+                raise W2VError(f"analogy queries are three words each (a b c for a : b :: c : ?); "
+                               f"got {len(words)} words")
+            lines = [b" ".join(words[i:i + 3]) for i in range(0, len(words), 3)]
+    vectors = load(path, errors="bytes", normalize=True)
+    out = sys.stdout.buffer
+    err = sys.stderr.buffer
+    session = _Session(vectors, kind, n, fmt, method, out, err)
+    if lines is not None:
+        for s in range(0, len(lines), _LINES_PER_BATCH):
+            session.answer(lines[s:s + _LINES_PER_BATCH])
+        return
+    stdin = sys.stdin
+    if stdin is None:
+        return
+    if stdin.isatty():
+        _interactive(session, PROMPTS[kind])
+        return
+    for batch in _stdin_batches(stdin.fileno(), _LINES_PER_BATCH):
+        if not session.answer(batch):
+            return
