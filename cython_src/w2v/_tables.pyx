@@ -26,6 +26,20 @@ def exp_table():
     return t
 
 
+cdef inline Py_ssize_t _take_smallest(const int64_t *count, Py_ssize_t *pos1,
+                                      Py_ssize_t *pos2) noexcept nogil:
+    """C's two-queue step: the next leaf (scanning down from the rarest) if it
+    is strictly smaller than the next inner node, else that inner node."""
+    cdef Py_ssize_t i
+    if pos1[0] >= 0 and count[pos1[0]] < count[pos2[0]]:
+        i = pos1[0]
+        pos1[0] -= 1
+    else:
+        i = pos2[0]
+        pos2[0] += 1
+    return i
+
+
 def huffman(cnp.int64_t[::1] counts not None):
     """word2vec.c's CreateBinaryTree over vocabulary counts (in vocab order).
 
@@ -53,18 +67,8 @@ def huffman(cnp.int64_t[::1] counts not None):
     pos1 = V - 1
     pos2 = V
     for a in range(V - 1):
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min1i = pos1
-            pos1 -= 1
-        else:
-            min1i = pos2
-            pos2 += 1
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min2i = pos1
-            pos1 -= 1
-        else:
-            min2i = pos2
-            pos2 += 1
+        min1i = _take_smallest(<int64_t *>count.data, &pos1, &pos2)
+        min2i = _take_smallest(<int64_t *>count.data, &pos1, &pos2)
         count[V + a] = count[min1i] + count[min2i]
         parent[min1i] = V + a
         parent[min2i] = V + a

@@ -149,19 +149,20 @@ cdef inline void ns_update(const Model *m, Worker *w, const float *l1, int32_t w
                             row, w.neu1e, l1, D)
 
 
+cdef inline void window_bounds(const Model *m, Worker *w, int a, int n, int *lo, int *hi) noexcept nogil:
+    """C's dynamic window: a half-width b uniform in 1..window, clipped to the sentence."""
+    cdef int b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
+    lo[0] = a - b if a - b > 0 else 0
+    hi[0] = a + b if a + b < n - 1 else n - 1
+
+
 cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
-    cdef int a, c, lo, hi, b, D = m.size
+    cdef int a, c, lo, hi, D = m.size
     cdef int32_t word
     cdef float *l1
     for a in range(n):
         word = w.sentence[a]
-        b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)   # 1..window
-        lo = a - b
-        if lo < 0:
-            lo = 0
-        hi = a + b
-        if hi > n - 1:
-            hi = n - 1
+        window_bounds(m, w, a, n, &lo, &hi)
         for c in range(lo, hi + 1):
             if c == a:
                 continue
@@ -175,17 +176,11 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
 
 
 cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
-    cdef int a, c, lo, hi, b, cw, D = m.size
+    cdef int a, c, lo, hi, cw, D = m.size
     cdef int32_t word
     for a in range(n):
         word = w.sentence[a]
-        b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
-        lo = a - b
-        if lo < 0:
-            lo = 0
-        hi = a + b
-        if hi > n - 1:
-            hi = n - 1
+        window_bounds(m, w, a, n, &lo, &hi)
         memset(w.neu1, 0, D * sizeof(float))
         memset(w.neu1e, 0, D * sizeof(float))
         cw = 0
