@@ -60,10 +60,17 @@ class RunResult:
     stdout: bytes
     stderr: bytes
     marks: Dict[str, float] = field(default_factory=dict)   # marker -> seconds after start
+    machine_cpu_s: float = float("nan")   # CPU time used by the whole machine meanwhile
 
     @property
     def cpu_percent(self) -> float:
         return 100.0 * (self.user_s + self.sys_s) / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def others_cpu_percent(self) -> float:
+        """CPU used by other processes while the child ran (100 = one core busy)."""
+        other = self.machine_cpu_s - self.user_s - self.sys_s
+        return max(0.0, 100.0 * other / self.wall_s) if self.wall_s > 0 else float("nan")
 
     def text(self) -> str:
         return (self.stdout + self.stderr).decode("utf-8", "replace")
@@ -80,6 +87,7 @@ def run_child(cmd: Sequence[str], *, cwd: Optional[str] = None, env: Optional[di
     seen: Dict[str, float] = {}
     bufs = {"out": bytearray(), "err": bytearray()}
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    cpu0 = machine_cpu_seconds()
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin,
@@ -108,17 +116,47 @@ def run_child(cmd: Sequence[str], *, cwd: Optional[str] = None, env: Optional[di
     sel.close()
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    cpu1 = machine_cpu_seconds()
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stdout.close()
     proc.stderr.close()
     res = RunResult(cmd, proc.returncode, wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss / 1024.0,
-                    bytes(bufs["out"]), bytes(bufs["err"]), seen)
+                    bytes(bufs["out"]), bytes(bufs["err"]), seen, cpu1 - cpu0)
     if log_path:
         with open(log_path, "wb") as f:
             f.write(b"$ " + " ".join(cmd).encode() + b"\n")
             f.write(res.stdout.replace(b"\r", b"\n"))
             f.write(res.stderr.replace(b"\r", b"\n"))
     return res
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (Linux /proc/stat), or NaN."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    # user nice system idle iowait irq softirq steal (guest is already in user)
+    busy = sum(fields[:3]) + sum(fields[5:8])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(max_busy_cores: float = 0.25, timeout: float = 600.0, probe: float = 3.0,
+                   log=print) -> float:
+    """Wait until the machine's CPU use over *probe* seconds stays below
+    *max_busy_cores* (or *timeout* passes); returns the last measured value."""
+    deadline = time.monotonic() + timeout
+    said = False
+    while True:
+        a = machine_cpu_seconds()
+        time.sleep(probe)
+        busy = (machine_cpu_seconds() - a) / probe
+        if busy != busy or busy <= max_busy_cores or time.monotonic() >= deadline:
+            return busy
+        if not said:
+            log(f"  waiting for the machine to go quiet ({busy:.2f} cores busy) ...")
+            said = True
 
 
 def load_average() -> Tuple[float, float, float]:

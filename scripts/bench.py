@@ -73,6 +73,8 @@ def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
     log_path = os.path.join(args.out, f"{tool}-{model}.log")
     if os.path.exists(out_vec):
         os.unlink(out_vec)
+    if args.wait_quiet:
+        bl.wait_for_quiet(args.wait_quiet, args.wait_timeout, log=log)
     rec: dict = {"tool": tool, "model": model, "vectors": out_vec, "log": log_path,
                  "load_before": bl.load_average()[0]}
     if tool == "gensim":
@@ -102,7 +104,8 @@ def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
             rec["train_s"] = res.wall_s - t_vocab if t_vocab is not None else None
             rec["progress_end"] = last_progress(res.text())
     rec.update({"cmd": " ".join(res.cmd), "rc": res.rc, "wall_s": res.wall_s, "peak_rss_mib": res.peak_rss_mib,
-                "cpu_percent": res.cpu_percent, "load_after": bl.load_average()[0]})
+                "cpu_percent": res.cpu_percent, "others_cpu_percent": res.others_cpu_percent,
+                "load_after": bl.load_average()[0]})
     if res.rc != 0 or not os.path.exists(out_vec):
         log(f"  {tool} {model}: FAILED (exit {res.rc}); see {log_path}")
         tail = res.text().strip().splitlines()[-3:]
@@ -117,7 +120,7 @@ def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
     rec.update(ev)
     log(f"  {tool:6} {model:7}  train {rec['train_s']:.1f}s  total {res.wall_s:.1f}s  "
         f"{rec['words_per_sec'] / 1e3:.0f}k words/s  RSS {res.peak_rss_mib:.0f} MiB  "
-        f"CPU {res.cpu_percent:.0f}%  analogy {bl.fmt(ev.get('analogy', {}).get('overall'), '.2f')}%  "
+        f"CPU {res.cpu_percent:.0f}% (others {res.others_cpu_percent:.0f}%)  analogy {bl.fmt(ev.get('analogy', {}).get('overall'), '.2f')}%  "
         f"ws353 {bl.fmt(ev.get('wordsim', {}).get('spearman'), '.3f')}")
     return rec
 
@@ -190,7 +193,7 @@ def ok(flag: Optional[bool]) -> str:
 
 
 def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[dict], markdown: bool) -> str:
-    head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "peak RSS MiB", "CPU %",
+    head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "peak RSS MiB", "CPU %", "others CPU %",
             "analogy %", "sem %", "syn %", "seen", "WS353", "progress %"]
     rows = []
     for model, by_tool in results.items():
@@ -202,7 +205,8 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
             rows.append([tool, model, bl.fmt(r.get("train_s")), bl.fmt(r["wall_s"]),
                          bl.fmt(r["words_per_sec"] / 1e3, ".0f") if r.get("words_per_sec") else "-",
                          bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r["peak_rss_mib"], ".0f"),
-                         bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(a.get("overall"), ".2f"),
+                         bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(r.get("others_cpu_percent"), ".0f"),
+                         bl.fmt(a.get("overall"), ".2f"),
                          bl.fmt(a.get("semantic"), ".2f"), bl.fmt(a.get("syntactic"), ".2f"),
                          f"{a['seen']}/{a['total']}" if a else "-",
                          bl.fmt(r.get("wordsim", {}).get("spearman"), ".3f"),
@@ -292,6 +296,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--pairs", help="WordSim-353 pairs [default: ../shared/data/wordsim353.tsv]")
     ap.add_argument("--cross-check", action="store_true",
                     help="also score each vectors file with gensim and C's compute-accuracy")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="CORES",
+                    help="before each run, wait until other processes use less than CORES cores "
+                    "(0 = do not wait) [default: 0]")
+    ap.add_argument("--wait-timeout", type=float, default=900.0, metavar="S",
+                    help="give up waiting after S seconds and run anyway [default: 900]")
     args = ap.parse_args(argv)
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)

@@ -33,6 +33,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--out", default=os.path.join(bl.DEFAULT_OUT, "scaling"))
     ap.add_argument("--cache", default=bl.DEFAULT_CACHE)
     ap.add_argument("--w2v-python", default=sys.executable)
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="CORES",
+                    help="before each run, wait until other processes use less than CORES cores")
+    ap.add_argument("--wait-timeout", type=float, default=900.0, metavar="S")
     args = ap.parse_args(argv)
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
@@ -56,6 +59,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for t in counts:
         best = None
         for _ in range(args.repeat):
+            if args.wait_quiet:
+                bl.wait_for_quiet(args.wait_quiet, args.wait_timeout)
             ns = argparse.Namespace(iter=args.iter, threads=t)
             cmd = (bench.w2v_command(args) + ["train", "-train", corpus, "-output", out_vec]
                    + bench.train_flags(args.model, ns))
@@ -72,15 +77,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         base = base or wps
         rec = {"threads": t, "train_s": train_s, "total_s": res.wall_s, "words_per_sec": wps,
                "speedup": wps / base, "efficiency": wps / base / t, "cpu_percent": res.cpu_percent,
-               "peak_rss_mib": res.peak_rss_mib, "load_after": bl.load_average()[0]}
+               "others_cpu_percent": res.others_cpu_percent, "peak_rss_mib": res.peak_rss_mib, "load_after": bl.load_average()[0]}
         records.append(rec)
         rows.append([t, bl.fmt(train_s, ".2f"), bl.fmt(wps / 1e3, ".0f"), bl.fmt(wps / 1e3 / t, ".0f"),
                      bl.fmt(rec["speedup"], ".2f"), bl.fmt(100 * rec["efficiency"], ".0f"),
-                     bl.fmt(res.cpu_percent, ".0f"), bl.fmt(res.peak_rss_mib, ".0f")])
+                     bl.fmt(res.cpu_percent, ".0f"), bl.fmt(res.others_cpu_percent, ".0f"),
+                     bl.fmt(res.peak_rss_mib, ".0f")])
         print(f"  threads {t}: {train_s:.2f}s, {wps / 1e3:.0f}k words/s", flush=True)
     print()
     print(bl.format_table(["threads", "train s", "kwords/s", "kwords/s/thread", "speedup", "efficiency %",
-                           "CPU %", "RSS MiB"], rows))
+                           "CPU %", "others CPU %", "RSS MiB"], rows))
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": bl.git_describe(), "corpus": args.corpus, "words": words, "model": args.model,
             "iter": args.iter, "cores": ncores, "skipped_threads": capped, "load_start": load0,
