@@ -248,8 +248,12 @@ def resolve_defaults(args, log) -> None:
             import w2v
             log(f"note: {args.corpus} not found; using the bundled demo corpus")
             args.corpus = w2v.demo_corpus()
+    if not os.path.isfile(args.corpus):
+        sys.exit(f"bench.py: error: corpus {args.corpus!r} not found")
     if args.iter is None:
         args.iter = 1 if args.quick else 5
+    if args.iter < 1 or args.threads < 1:
+        sys.exit("bench.py: error: --iter and --threads must be >= 1")
     args.models = [m.strip() for m in args.models.split(",") if m.strip()]
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     for m in args.models:

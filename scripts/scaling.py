@@ -43,7 +43,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         import w2v
         print(f"note: {args.corpus} not found; using the bundled demo corpus")
         args.corpus = w2v.demo_corpus()
-    wanted = sorted({int(t) for t in args.threads.split(",") if t.strip()})
+    try:
+        wanted = sorted({int(t) for t in args.threads.split(",") if t.strip()})
+    except ValueError:
+        sys.exit(f"scaling.py: error: --threads wants a comma list of integers (got {args.threads!r})")
     ncores = bl.cores()
     counts = [t for t in wanted if 1 <= t <= ncores]
     capped = [t for t in wanted if t > ncores]
