@@ -53,8 +53,13 @@ $(VENV)/.bench: $(VENV)/.deps
 	$(PIP) install -q gensim word2vec
 	touch $@
 
+# bench.py takes BENCH_ARGS (e.g. BENCH_ARGS=--quick); the phrases and vectors
+# benchmarks run after it when present.
 bench: install $(VENV)/.bench
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+	@for s in scripts/bench_phrases.py scripts/bench_vectors.py; do \
+	    if [ -f $$s ]; then echo "$(PY) $$s"; $(PY) $$s || exit 1; fi; \
+	done
 
 clean:
 	rm -rf build dist *.egg-info $(VENV) cython_src/w2v/*.c

@@ -1,0 +1,555 @@
+"""Shared helpers for the benchmark scripts (``scripts/bench*.py``).
+
+* :func:`run_child` runs a command and measures its wall time, CPU time and
+  peak resident memory (the child's own ``rusage`` from ``os.wait4``), and the
+  time at which given marker strings first appear in its output.
+* :func:`plain_corpus` decompresses a ``.gz``/``.bz2``/``.xz`` corpus once into
+  a cache folder (the C tools cannot read compressed input), so every tool
+  reads the same plain file; :func:`count_words` counts its tokens (cached).
+* :func:`load_vectors`, :func:`analogy_accuracy` and :func:`wordsim_spearman`
+  are the ONE evaluator used for every tool's vectors file.
+* :func:`format_table` prints aligned plain-text tables.
+
+Only the standard library and numpy are imported at module level, so this
+file also runs under the gensim interpreter as a small driver::
+
+    python scripts/_benchlib.py gensim-train --corpus F --output V.bin ...
+    python scripts/_benchlib.py gensim-eval V.bin --questions Q --pairs P
+"""
+from __future__ import annotations
+
+import argparse
+import bz2
+import gzip
+import json
+import lzma
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))
+DEFAULT_OUT = os.path.join(REPO, "bench-out")
+DEFAULT_CACHE = os.path.join(DEFAULT_OUT, "cache")
+FALLBACK_PREFIX = "/tmp/benv/bin"
+
+EOS = b"</s>"
+SEMANTIC_SECTIONS = 5          # compute-accuracy: sections 1-5 are semantic
+ANALOGY_RESTRICT = 30000
+PAIRS_RESTRICT = 300000
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+# --------------------------------------------------------------------------- running children
+@dataclass
+class RunResult:
+    cmd: List[str]
+    rc: int
+    wall_s: float                 # fork to reaped exit, measured by the parent
+    user_s: float                 # child CPU time (rusage)
+    sys_s: float
+    peak_rss_mib: float           # child ru_maxrss
+    stdout: bytes
+    stderr: bytes
+    marks: Dict[str, float] = field(default_factory=dict)   # marker -> seconds after start
+    machine_cpu_s: float = float("nan")   # CPU time used by the whole machine meanwhile
+
+    @property
+    def cpu_percent(self) -> float:
+        return 100.0 * (self.user_s + self.sys_s) / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def others_cpu_percent(self) -> float:
+        """CPU used by other processes while the child ran (100 = one core busy)."""
+        other = self.machine_cpu_s - self.user_s - self.sys_s
+        return max(0.0, 100.0 * other / self.wall_s) if self.wall_s > 0 else float("nan")
+
+    def text(self) -> str:
+        return (self.stdout + self.stderr).decode("utf-8", "replace")
+
+
+def run_child(cmd: Sequence[str], *, cwd: Optional[str] = None, env: Optional[dict] = None,
+              marks: Iterable[str] = (), log_path: Optional[str] = None,
+              stdin_path: Optional[str] = None) -> RunResult:
+    """Run *cmd*, reading its stdout/stderr as they come so that the first
+    appearance of each marker string can be time-stamped.  Peak RSS is the
+    child's ``ru_maxrss`` as returned by ``os.wait4`` for that pid alone."""
+    cmd = [str(c) for c in cmd]
+    want = [m.encode() for m in marks]
+    seen: Dict[str, float] = {}
+    bufs = {"out": bytearray(), "err": bytearray()}
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    cpu0 = machine_cpu_seconds()
+    start = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        if stdin_path:
+            stdin.close()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "out")
+    sel.register(proc.stderr, selectors.EVENT_READ, "err")
+    open_streams = 2
+    while open_streams:
+        for key, _ in sel.select():
+            chunk = os.read(key.fileobj.fileno(), 1 << 16)
+            if not chunk:
+                sel.unregister(key.fileobj)
+                open_streams -= 1
+                continue
+            now = time.perf_counter() - start
+            buf = bufs[key.data]
+            tail = len(buf)
+            buf += chunk
+            for m, mb in zip(marks, want):
+                if m not in seen and buf.find(mb, max(0, tail - len(mb))) >= 0:
+                    seen[m] = now
+    sel.close()
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    cpu1 = machine_cpu_seconds()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    res = RunResult(cmd, proc.returncode, wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss / 1024.0,
+                    bytes(bufs["out"]), bytes(bufs["err"]), seen, cpu1 - cpu0)
+    if log_path:
+        with open(log_path, "wb") as f:
+            f.write(b"$ " + " ".join(cmd).encode() + b"\n")
+            f.write(res.stdout.replace(b"\r", b"\n"))
+            f.write(res.stderr.replace(b"\r", b"\n"))
+    return res
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (Linux /proc/stat), or NaN."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    # user nice system idle iowait irq softirq steal (guest is already in user)
+    busy = sum(fields[:3]) + sum(fields[5:8])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(max_busy_cores: float = 0.25, timeout: float = 600.0, probe: float = 3.0,
+                   log=print) -> float:
+    """Wait until the machine's CPU use over *probe* seconds stays below
+    *max_busy_cores* (or *timeout* passes); returns the last measured value."""
+    deadline = time.monotonic() + timeout
+    said = False
+    while True:
+        a = machine_cpu_seconds()
+        time.sleep(probe)
+        busy = (machine_cpu_seconds() - a) / probe
+        if busy != busy or busy <= max_busy_cores or time.monotonic() >= deadline:
+            return busy
+        if not said:
+            log(f"  waiting for the machine to go quiet ({busy:.2f} cores busy) ...")
+            said = True
+
+
+def load_average() -> Tuple[float, float, float]:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (float("nan"),) * 3
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def git_describe(path: str = REPO) -> str:
+    try:
+        head = subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", path, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def find_tool(name: str, venv_python: str = sys.executable) -> Optional[str]:
+    """A program from the running venv if installed there, else /tmp/benv/bin."""
+    for folder in (os.path.dirname(venv_python), FALLBACK_PREFIX):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return shutil.which(name)
+
+
+def python_with(module: str, venv_python: str = sys.executable) -> Optional[str]:
+    """The running venv's python if it can import *module*, else /tmp/benv/bin/python."""
+    for py in (venv_python, os.path.join(FALLBACK_PREFIX, "python")):
+        if os.path.isfile(py) and subprocess.run([py, "-c", f"import {module}"],
+                                                 capture_output=True).returncode == 0:
+            return py
+    return None
+
+
+# --------------------------------------------------------------------------- corpora
+def _stamp(path: str) -> str:
+    st = os.stat(path)
+    return f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _sidecar(cache_dir: str, path: str) -> str:
+    return os.path.join(cache_dir, os.path.basename(path) + ".meta.json")
+
+
+def _read_meta(cache_dir: str, path: str) -> dict:
+    try:
+        with open(_sidecar(cache_dir, path)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_meta(cache_dir: str, path: str, meta: dict) -> None:
+    tmp = _sidecar(cache_dir, path) + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(meta, f)
+    os.replace(tmp, _sidecar(cache_dir, path))
+
+
+def plain_corpus(path: str, cache_dir: str = DEFAULT_CACHE, log=print) -> str:
+    """*path* itself if it is plain text, else its decompressed copy in
+    *cache_dir* (made once; redone only when the source changes)."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in _OPENERS:
+        return path
+    os.makedirs(cache_dir, exist_ok=True)
+    target = os.path.join(cache_dir, os.path.basename(path)[: -len(ext)])
+    stamp = _stamp(path)
+    if os.path.exists(target) and _read_meta(cache_dir, target).get("source") == stamp:
+        return target
+    log(f"decompressing {path} -> {target}")
+    tmp = target + ".tmp"
+    with _OPENERS[ext](path, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 22)
+    os.replace(tmp, target)
+    _write_meta(cache_dir, target, {"source": stamp})
+    return target
+
+
+def count_words(path: str, cache_dir: str = DEFAULT_CACHE) -> Tuple[int, int]:
+    """(tokens separated by space/tab/newline, lines) of a plain file; cached."""
+    os.makedirs(cache_dir, exist_ok=True)
+    stamp = _stamp(path)
+    meta = _read_meta(cache_dir, path)
+    if meta.get("stamp") == stamp and "words" in meta:
+        return meta["words"], meta["lines"]
+    words = lines = 0
+    carry = b""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 22)
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            chunk = carry + chunk
+            cut = max(chunk.rfind(b" "), chunk.rfind(b"\n"), chunk.rfind(b"\t"))
+            if cut < 0:
+                carry = chunk
+                continue
+            words += len(chunk[:cut].split())
+            carry = chunk[cut:]
+    words += len(carry.split())
+    meta.update({"stamp": stamp, "words": words, "lines": lines})
+    _write_meta(cache_dir, path, meta)
+    return words, lines
+
+
+# --------------------------------------------------------------------------- vectors files
+def load_vectors(path: str) -> Tuple[List[bytes], np.ndarray]:
+    """Read a word2vec binary (C's or gensim's: the per-record newline is
+    optional) or text vectors file.  Words stay bytes, in file order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    nl = data.index(b"\n")
+    V, D = (int(x) for x in data[:nl].split())
+    pos = nl + 1
+    sample = data[pos:pos + 4096]
+    is_text = all(32 <= c < 127 or c in (9, 10, 13) for c in sample)
+    words: List[bytes] = []
+    if is_text:
+        mat = np.zeros((V, D), dtype=np.float32)
+        for i, line in enumerate(data[pos:].splitlines()[:V]):
+            parts = line.split()
+            words.append(parts[0])
+            mat[i] = np.asarray(parts[1:D + 1], dtype=np.float32)
+        return words, mat
+    rows = np.empty((V, D), dtype="<f4")
+    mv = memoryview(data)
+    size = 4 * D
+    for i in range(V):
+        while data[pos] in (10, 13):      # C's per-record '\n' (gensim has none)
+            pos += 1
+        sp = data.index(b" ", pos)
+        words.append(data[pos:sp])
+        pos = sp + 1
+        rows[i] = np.frombuffer(mv[pos:pos + size], dtype="<f4")
+        pos += size
+    return words, rows.astype(np.float32, copy=False)
+
+
+def _normalised(mat: np.ndarray) -> np.ndarray:
+    norms = np.sqrt((mat.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
+    norms[norms == 0] = 1.0
+    return (mat / norms[:, None]).astype(np.float32)
+
+
+def _index(words: Sequence[bytes], limit: int, drop_eos: bool) -> Tuple[np.ndarray, Dict[bytes, int]]:
+    """Rows kept (first *limit* rows, optionally not counting ``</s>``) and an
+    upper-cased word -> position map (first occurrence wins, like a linear search)."""
+    keep = [i for i, w in enumerate(words) if not (drop_eos and w == EOS)][:limit]
+    lookup: Dict[bytes, int] = {}
+    for pos, i in enumerate(keep):
+        lookup.setdefault(words[i].upper(), pos)
+    return np.asarray(keep, dtype=np.int64), lookup
+
+
+def analogy_accuracy(words: Sequence[bytes], matrix: np.ndarray, questions_path: str,
+                     restrict: int = ANALOGY_RESTRICT, drop_eos: bool = True,
+                     batch: int = 512) -> dict:
+    """compute-accuracy's evaluation, vectorised.
+
+    The vocabulary is the first *restrict* rows of the file (with
+    ``drop_eos`` a ``</s>`` row is not counted, so C/w2v files, which carry it
+    in row 0, and gensim files, which do not, are restricted to the same
+    number of real words).  Words are upper-cased (ASCII), vectors L2
+    normalised.  A question ``a b c d`` is seen when all four words are in the
+    restricted vocabulary; the answer is the row (other than a, b, c) with the
+    largest dot product with ``b - a + c``, and must score above 0 (C's initial
+    best).  Sections 1-5 are semantic, the rest syntactic."""
+    keep, lookup = _index(words, restrict, drop_eos)
+    M = _normalised(np.asarray(matrix, dtype=np.float32)[keep])
+    quads: List[Tuple[int, int, int, int, int]] = []
+    total = 0
+    section = -1
+    names: List[str] = []
+    with open(questions_path, "rb") as f:
+        for line in f:
+            tok = line.split()
+            if not tok:
+                continue
+            if tok[0] == b":":
+                section += 1
+                names.append(b" ".join(tok[1:]).decode("utf-8", "replace"))
+                continue
+            if len(tok) < 4:
+                continue
+            total += 1
+            ids = [lookup.get(t.upper()) for t in tok[:4]]
+            if None not in ids:
+                quads.append((max(section, 0), *ids))
+    q = np.asarray(quads, dtype=np.int64).reshape(-1, 5)
+    correct = np.zeros(len(q), dtype=bool)
+    for s in range(0, len(q), batch):
+        part = q[s:s + batch]
+        a, b, c, d = part[:, 1], part[:, 2], part[:, 3], part[:, 4]
+        query = M[b] - M[a] + M[c]
+        scores = query @ M.T
+        rows = np.arange(len(part))
+        for col in (a, b, c):
+            scores[rows, col] = -np.inf
+        best = np.argmax(scores, axis=1)
+        correct[s:s + batch] = (best == d) & (scores[rows, best] > 0)
+    sec = q[:, 0] if len(q) else np.zeros(0, dtype=np.int64)
+    sem = sec < SEMANTIC_SECTIONS
+
+    def pct(mask: np.ndarray) -> float:
+        n = int(mask.sum())
+        return 100.0 * int(correct[mask].sum()) / n if n else float("nan")
+
+    per_section = [{"section": names[i] if i < len(names) else str(i),
+                    "correct": int(correct[sec == i].sum()), "seen": int((sec == i).sum())}
+                   for i in range(max(len(names), 1))]
+    return {"overall": pct(np.ones(len(q), dtype=bool)), "semantic": pct(sem), "syntactic": pct(~sem),
+            "correct": int(correct.sum()), "seen": int(len(q)), "total": total,
+            "restrict": restrict, "drop_eos": drop_eos, "sections": per_section}
+
+
+def rankdata(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties get the average of the ranks they span."""
+    x = np.asarray(x)
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(x)]
+    avg = (starts + ends + 1) / 2.0          # mean of ranks starts+1 .. ends
+    ranks = np.empty(len(x), dtype=np.float64)
+    ranks[order] = avg[group]
+    return ranks
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    rx, ry = rankdata(x), rankdata(y)
+    rx -= rx.mean()
+    ry -= ry.mean()
+    den = np.sqrt((rx * rx).sum() * (ry * ry).sum())
+    return float((rx * ry).sum() / den) if den else float("nan")
+
+
+def wordsim_spearman(words: Sequence[bytes], matrix: np.ndarray, pairs_path: str,
+                     restrict: int = PAIRS_RESTRICT) -> dict:
+    """Spearman correlation (average ranks for ties) between human scores and
+    cosine similarities, over the pairs whose two words (case-insensitive)
+    are among the first *restrict* rows; other pairs are skipped and counted."""
+    keep, lookup = _index(words, restrict, drop_eos=True)
+    M = _normalised(np.asarray(matrix, dtype=np.float32)[keep])
+    human, model = [], []
+    total = 0
+    with open(pairs_path, "rb") as f:
+        for line in f:
+            if line.startswith(b"#") or not line.strip():
+                continue
+            parts = line.rstrip(b"\r\n").split(b"\t")
+            if len(parts) < 3:
+                continue
+            total += 1
+            i, j = lookup.get(parts[0].strip().upper()), lookup.get(parts[1].strip().upper())
+            if i is None or j is None:
+                continue
+            human.append(float(parts[2]))
+            model.append(float(M[i] @ M[j]))
+    rho = spearman(np.asarray(model), np.asarray(human)) if len(human) > 1 else float("nan")
+    return {"spearman": rho, "pairs_used": len(human), "pairs_total": total}
+
+
+def evaluate_file(path: str, questions: Optional[str], pairs: Optional[str]) -> dict:
+    words, mat = load_vectors(path)
+    out: dict = {"rows": len(words), "eos_row": bool(words) and words[0] == EOS}
+    if questions:
+        out["analogy"] = analogy_accuracy(words, mat, questions)
+    if pairs:
+        out["wordsim"] = wordsim_spearman(words, mat, pairs)
+    return out
+
+
+def find_eval_data(gensim_python: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+    """questions-words.txt and wordsim353.tsv: ../shared/data, else gensim's test data."""
+    q = os.path.join(SHARED_DATA, "questions-words.txt")
+    p = os.path.join(SHARED_DATA, "wordsim353.tsv")
+    if (not os.path.exists(q) or not os.path.exists(p)) and gensim_python:
+        r = subprocess.run([gensim_python, "-c", "import gensim, os; print(os.path.dirname(gensim.__file__))"],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            td = os.path.join(r.stdout.strip(), "test", "test_data")
+            q = q if os.path.exists(q) else os.path.join(td, "questions-words.txt")
+            p = p if os.path.exists(p) else os.path.join(td, "wordsim353.tsv")
+    return (q if os.path.exists(q) else None), (p if os.path.exists(p) else None)
+
+
+# --------------------------------------------------------------------------- printing
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], markdown: bool = False) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def right(i: int) -> bool:
+        return any(r[i][:1].isdigit() or r[i][:1] in "-+." for r in cells[1:] if r[i] not in ("", "-"))
+
+    def line(r: Sequence[str]) -> str:
+        parts = [c.rjust(w) if right(i) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
+        return ("| " + " | ".join(parts) + " |") if markdown else "  ".join(parts).rstrip()
+
+    out = [line(cells[0])]
+    if markdown:
+        out.append("|" + "|".join(("-" * (w + 1) + ":") if right(i) else ("-" * (w + 2))
+                                  for i, w in enumerate(widths)) + "|")
+    else:
+        out.append("  ".join("-" * w for w in widths))
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def fmt(x: Optional[float], spec: str = ".1f") -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "-"
+    return format(x, spec)
+
+
+# --------------------------------------------------------------------------- gensim drivers
+def _gensim_train(argv: Sequence[str]) -> None:
+    ap = argparse.ArgumentParser(prog="_benchlib.py gensim-train")
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--output", required=True)
+    for name, typ in (("sg", int), ("hs", int), ("negative", int), ("size", int), ("window", int),
+                      ("sample", float), ("iter", int), ("min-count", int), ("threads", int),
+                      ("alpha", float)):
+        ap.add_argument("--" + name, type=typ, required=True)
+    a = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    from gensim.models import Word2Vec
+    t_import = time.perf_counter()
+    # C's learning rate: linear decay from alpha, floor alpha * 1e-4.
+    model = Word2Vec(vector_size=a.size, window=a.window, min_count=a.min_count, sample=a.sample,
+                     sg=a.sg, hs=a.hs, negative=a.negative, workers=a.threads, alpha=a.alpha,
+                     min_alpha=a.alpha * 1e-4, epochs=a.iter, seed=1)
+    model.build_vocab(corpus_file=a.corpus)
+    t_vocab = time.perf_counter()
+    trained, raw = model.train(corpus_file=a.corpus, total_words=model.corpus_total_words,
+                               epochs=model.epochs)
+    t_train = time.perf_counter()
+    model.wv.save_word2vec_format(a.output, binary=True)
+    t_save = time.perf_counter()
+    print(json.dumps({"import_s": t_import - t0, "vocab_s": t_vocab - t_import,
+                      "train_s": t_train - t_vocab, "save_s": t_save - t_train,
+                      "vocab_size": len(model.wv), "corpus_total_words": model.corpus_total_words,
+                      "raw_words_trained": raw, "effective_words_trained": trained}))
+
+
+def _gensim_eval(argv: Sequence[str]) -> None:
+    ap = argparse.ArgumentParser(prog="_benchlib.py gensim-eval")
+    ap.add_argument("vectors")
+    ap.add_argument("--questions", required=True)
+    ap.add_argument("--pairs", required=True)
+    a = ap.parse_args(argv)
+    import logging
+    logging.disable(logging.CRITICAL)
+    from gensim.models import KeyedVectors
+    kv = KeyedVectors.load_word2vec_format(a.vectors, binary=True, unicode_errors="replace")
+    _, sections = kv.evaluate_word_analogies(a.questions, restrict_vocab=ANALOGY_RESTRICT)
+    out = {"sections": [{"section": s["section"], "correct": len(s["correct"]),
+                         "seen": len(s["correct"]) + len(s["incorrect"])} for s in sections]}
+    pearson, spear, oov = kv.evaluate_word_pairs(a.pairs)
+    out["spearman"] = float(spear[0])
+    out["oov_percent"] = float(oov)
+    print(json.dumps(out))
+
+
+def summarise_sections(sections: Sequence[dict]) -> dict:
+    """overall/semantic/syntactic from per-section counts (first 5 semantic)."""
+    sec = [s for s in sections if s["section"] != "Total accuracy"]
+
+    def pct(part: Sequence[dict]) -> Tuple[float, int, int]:
+        c, n = sum(s["correct"] for s in part), sum(s["seen"] for s in part)
+        return (100.0 * c / n if n else float("nan")), c, n
+
+    ov, c, n = pct(sec)
+    return {"overall": ov, "semantic": pct(sec[:SEMANTIC_SECTIONS])[0],
+            "syntactic": pct(sec[SEMANTIC_SECTIONS:])[0], "correct": c, "seen": n}
+
+
+if __name__ == "__main__":
+    commands = {"gensim-train": _gensim_train, "gensim-eval": _gensim_eval}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} ...")
+    commands[sys.argv[1]](sys.argv[2:])

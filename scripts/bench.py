@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""Speed and quality of w2v against the original word2vec C tool and gensim.
+
+Each selected tool trains each selected model on the same plain-text corpus
+with the same flags and thread count, one run after the other; every vectors
+file is then scored by the same evaluator (scripts/_benchlib.py).
+
+    python scripts/bench.py                      # wiki17m, 2 threads, all models, all tools
+    python scripts/bench.py --quick              # wiki1m, -iter 1
+    python scripts/bench.py --models sg-ns --tools w2v,c --threads 2
+
+Words/sec = corpus words (whitespace tokens of the training file, the same
+number for every tool) x iter / training wall time, where training wall time
+is everything after the vocabulary is built: weight and table set-up,
+training, writing the vectors file.  "total" also includes process start
+and the vocabulary pass.  See docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+from typing import Dict, List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _benchlib as bl  # noqa: E402
+
+MODELS = {
+    "sg-ns": {"cbow": 0, "hs": 0, "negative": 5},
+    "cbow-ns": {"cbow": 1, "hs": 0, "negative": 5},
+    "sg-hs": {"cbow": 0, "hs": 1, "negative": 0},
+}
+TOOLS = ("w2v", "c", "gensim")
+COMMON = {"size": 100, "window": 5, "sample": 1e-3, "min-count": 5}
+# issue 2 targets: (min speed ratio vs C, min speed ratio vs gensim)
+SPEED_TARGETS = {"sg-ns": (2.0, 1.5), "cbow-ns": (1.5, 1.5), "sg-hs": (1.5, 1.5)}
+ACC_TOLERANCE = 1.0       # analogy: percentage points below C
+WS_TOLERANCE = 0.01       # WordSim-353 Spearman below C
+VOCAB_DONE = "Words in train file"   # printed by C and w2v right after the vocabulary
+
+
+def c_alpha(cbow: int) -> float:
+    return 0.05 if cbow else 0.025
+
+
+def train_flags(model: str, args) -> List[str]:
+    m = MODELS[model]
+    flags = {"cbow": m["cbow"], "hs": m["hs"], "negative": m["negative"], **COMMON,
+             "iter": args.iter, "threads": args.threads, "binary": 1}
+    out: List[str] = []
+    for k, v in flags.items():
+        out += ["-" + k, format(v, "g") if isinstance(v, float) else str(v)]
+    return out
+
+
+def w2v_command(args) -> List[str]:
+    script = os.path.join(os.path.dirname(args.w2v_python), "w2v")
+    if os.path.isfile(script):
+        return [script]
+    return [args.w2v_python, "-m", "w2v"]
+
+
+def last_progress(text: str) -> Optional[float]:
+    found = re.findall(r"Progress:\s*([0-9.]+)%", text)
+    return float(found[-1]) if found else None
+
+
+def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
+    out_vec = os.path.join(args.out, f"{tool}-{model}.bin")
+    log_path = os.path.join(args.out, f"{tool}-{model}.log")
+    if os.path.exists(out_vec):
+        os.unlink(out_vec)
+    if args.wait_quiet:
+        bl.wait_for_quiet(args.wait_quiet, args.wait_timeout, log=log)
+    rec: dict = {"tool": tool, "model": model, "vectors": out_vec, "log": log_path,
+                 "load_before": bl.load_average()[0]}
+    if tool == "gensim":
+        m = MODELS[model]
+        cmd = [args.gensim_python, os.path.join(bl.REPO, "scripts", "_benchlib.py"), "gensim-train",
+               "--corpus", corpus, "--output", out_vec, "--sg", str(1 - m["cbow"]), "--hs", str(m["hs"]),
+               "--negative", str(m["negative"]), "--size", str(COMMON["size"]),
+               "--window", str(COMMON["window"]), "--sample", format(COMMON["sample"], "g"),
+               "--iter", str(args.iter), "--min-count", str(COMMON["min-count"]),
+               "--threads", str(args.threads), "--alpha", str(c_alpha(m["cbow"]))]
+        res = bl.run_child(cmd, cwd=args.out, log_path=log_path)
+        if res.rc == 0:
+            inner = json.loads(res.stdout.decode().strip().splitlines()[-1])
+            rec["train_s"] = inner["train_s"] + inner["save_s"]
+            rec["gensim"] = inner
+            rec["progress_end"] = 100.0 * inner["raw_words_trained"] / max(1, args.iter * inner["corpus_total_words"])
+    else:
+        if tool == "c":
+            # line-buffered stdout so "Words in train file" arrives when printed
+            cmd = ["stdbuf", "-oL", args.c_binary] if args.stdbuf else [args.c_binary]
+        else:
+            cmd = w2v_command(args) + ["train"]
+        cmd += ["-train", corpus, "-output", out_vec] + train_flags(model, args)
+        res = bl.run_child(cmd, cwd=args.out, marks=[VOCAB_DONE], log_path=log_path)
+        if res.rc == 0:
+            t_vocab = res.marks.get(VOCAB_DONE)
+            rec["train_s"] = res.wall_s - t_vocab if t_vocab is not None else None
+            rec["progress_end"] = last_progress(res.text())
+    rec.update({"cmd": " ".join(res.cmd), "rc": res.rc, "wall_s": res.wall_s, "peak_rss_mib": res.peak_rss_mib,
+                "cpu_percent": res.cpu_percent, "others_cpu_percent": res.others_cpu_percent,
+                "load_after": bl.load_average()[0]})
+    if res.rc != 0 or not os.path.exists(out_vec):
+        log(f"  {tool} {model}: FAILED (exit {res.rc}); see {log_path}")
+        tail = res.text().strip().splitlines()[-3:]
+        for line in tail:
+            log("    " + line[-200:])
+        rec["failed"] = True
+        return rec
+    words = args.corpus_words * args.iter
+    rec["words_per_sec"] = words / rec["train_s"] if rec.get("train_s") else None
+    rec["words_per_sec_total"] = words / res.wall_s
+    ev = bl.evaluate_file(out_vec, args.questions, args.pairs)
+    rec.update(ev)
+    log(f"  {tool:6} {model:7}  train {rec['train_s']:.1f}s  total {res.wall_s:.1f}s  "
+        f"{rec['words_per_sec'] / 1e3:.0f}k words/s  RSS {res.peak_rss_mib:.0f} MiB  "
+        f"CPU {res.cpu_percent:.0f}% (others {res.others_cpu_percent:.0f}%)  analogy {bl.fmt(ev.get('analogy', {}).get('overall'), '.2f')}%  "
+        f"ws353 {bl.fmt(ev.get('wordsim', {}).get('spearman'), '.3f')}")
+    return rec
+
+
+def cross_check(rec: dict, args, log) -> None:
+    """Compare the built-in evaluator with gensim's and with C's compute-accuracy
+    on one vectors file, using compute-accuracy's exact vocabulary (first 30,000
+    rows of the file, ``</s>`` included)."""
+    words, mat = bl.load_vectors(rec["vectors"])
+    ours = bl.analogy_accuracy(words, mat, args.questions, drop_eos=False)
+    ws = bl.wordsim_spearman(words, mat, args.pairs)
+    checks = {"ours": {k: ours[k] for k in ("overall", "semantic", "syntactic", "correct", "seen")},
+              "ours_ws353": ws["spearman"]}
+    if args.gensim_python:
+        r = bl.run_child([args.gensim_python, os.path.join(bl.REPO, "scripts", "_benchlib.py"), "gensim-eval",
+                          rec["vectors"], "--questions", args.questions, "--pairs", args.pairs])
+        if r.rc == 0:
+            g = json.loads(r.stdout.decode().strip().splitlines()[-1])
+            checks["gensim"] = bl.summarise_sections(g["sections"])
+            checks["gensim_ws353"] = g["spearman"]
+    acc = bl.find_tool("word2vec-compute-accuracy", args.w2v_python)
+    if acc:
+        r = bl.run_child([acc, rec["vectors"], str(bl.ANALOGY_RESTRICT)], stdin_path=args.questions)
+        text = r.text()
+        tot = re.findall(r"Total accuracy: ([0-9.]+) %\s+Semantic accuracy: ([0-9.]+) %\s+"
+                         r"Syntactic accuracy: ([0-9.]+) %", text)
+        seen = re.findall(r"Questions seen / total: (\d+) (\d+)", text)
+        if tot and seen:
+            checks["compute_accuracy"] = {"overall": float(tot[-1][0]), "semantic": float(tot[-1][1]),
+                                          "syntactic": float(tot[-1][2]), "seen": int(seen[-1][0])}
+    rec["cross_check"] = checks
+    log(f"  cross-check {rec['tool']} {rec['model']}: " + json.dumps(checks, default=str))
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a is not None and b else None
+
+
+def compare(results: Dict[str, Dict[str, dict]]) -> List[dict]:
+    """w2v against C and gensim for each model, with the issue's targets."""
+    rows = []
+    for model, by_tool in results.items():
+        w = by_tool.get("w2v")
+        if not w or w.get("failed"):
+            continue
+        for other in ("c", "gensim"):
+            o = by_tool.get(other)
+            if not o or o.get("failed"):
+                continue
+            target = SPEED_TARGETS[model][0 if other == "c" else 1]
+            sp = ratio(w.get("words_per_sec"), o.get("words_per_sec"))
+            row = {"model": model, "vs": other, "speed_ratio": sp, "speed_target": target,
+                   "speed_ok": sp is not None and sp >= target,
+                   "total_ratio": ratio(w.get("words_per_sec_total"), o.get("words_per_sec_total")),
+                   "rss_ratio": ratio(w["peak_rss_mib"], o["peak_rss_mib"])}
+            wa, oa = w.get("analogy", {}).get("overall"), o.get("analogy", {}).get("overall")
+            ws, os_ = w.get("wordsim", {}).get("spearman"), o.get("wordsim", {}).get("spearman")
+            row["analogy_diff"] = wa - oa if wa is not None and oa is not None else None
+            row["ws353_diff"] = ws - os_ if ws is not None and os_ is not None else None
+            if other == "c":
+                row["analogy_ok"] = row["analogy_diff"] is not None and row["analogy_diff"] >= -ACC_TOLERANCE
+                row["ws353_ok"] = row["ws353_diff"] is not None and row["ws353_diff"] >= -WS_TOLERANCE
+                row["rss_ok"] = w["peak_rss_mib"] <= o["peak_rss_mib"]
+            rows.append(row)
+    return rows
+
+
+def ok(flag: Optional[bool]) -> str:
+    return "" if flag is None else (" ok" if flag else " MISS")
+
+
+def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[dict], markdown: bool) -> str:
+    head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "peak RSS MiB", "CPU %", "others CPU %",
+            "analogy %", "sem %", "syn %", "seen", "WS353", "progress %"]
+    rows = []
+    for model, by_tool in results.items():
+        for tool, r in by_tool.items():
+            if r.get("failed"):
+                rows.append([tool, model, "failed"] + [""] * (len(head) - 3))
+                continue
+            a = r.get("analogy", {})
+            rows.append([tool, model, bl.fmt(r.get("train_s")), bl.fmt(r["wall_s"]),
+                         bl.fmt(r["words_per_sec"] / 1e3, ".0f") if r.get("words_per_sec") else "-",
+                         bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r["peak_rss_mib"], ".0f"),
+                         bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(r.get("others_cpu_percent"), ".0f"),
+                         bl.fmt(a.get("overall"), ".2f"),
+                         bl.fmt(a.get("semantic"), ".2f"), bl.fmt(a.get("syntactic"), ".2f"),
+                         f"{a['seen']}/{a['total']}" if a else "-",
+                         bl.fmt(r.get("wordsim", {}).get("spearman"), ".3f"),
+                         bl.fmt(r.get("progress_end"), ".1f")])
+    chead = ["model", "w2v vs", "speed ratio (target)", "total-time ratio", "RSS ratio",
+             "analogy diff (pts)", "WS353 diff"]
+    crows = []
+    for c in comparisons:
+        crows.append([c["model"], c["vs"],
+                      f"{bl.fmt(c['speed_ratio'], '.2f')}x (>= {c['speed_target']}x){ok(c['speed_ok'])}",
+                      bl.fmt(c["total_ratio"], ".2f"),
+                      bl.fmt(c["rss_ratio"], ".2f") + ok(c.get("rss_ok")),
+                      bl.fmt(c["analogy_diff"], "+.2f") + ok(c.get("analogy_ok")),
+                      bl.fmt(c["ws353_diff"], "+.3f") + ok(c.get("ws353_ok"))])
+    lines = []
+    info = [f"date: {meta['date']}", f"commit: {meta['commit']}  w2v {meta['w2v_version']}",
+            f"command: {meta['command']}",
+            f"corpus: {meta['corpus']} ({meta['corpus_words']:,} words, {meta['corpus_lines']:,} lines), "
+            f"iter {meta['iter']}, threads {meta['threads']}, cores {meta['cores']}",
+            f"flags: {meta['flags']}",
+            f"load average (1 min): {bl.fmt(meta['load_start'], '.2f')} at start, "
+            f"{bl.fmt(meta['load_end'], '.2f')} at end",
+            f"C: {meta['c_binary']}   gensim: {meta['gensim_python']} ({meta.get('gensim_version', '?')})",
+            f"evaluation: {meta['questions']} (top {bl.ANALOGY_RESTRICT:,} words, </s> not counted), "
+            f"{meta['pairs']}"]
+    if markdown:
+        lines += ["- " + s for s in info] + ["", bl.format_table(head, rows, True), "",
+                                             bl.format_table(chead, crows, True)]
+    else:
+        lines += info + ["", bl.format_table(head, rows), "", bl.format_table(chead, crows)]
+    return "\n".join(lines)
+
+
+def resolve_defaults(args, log) -> None:
+    if args.corpus is None:
+        name = "wiki1m.txt.gz" if args.quick else "wiki17m.txt.gz"
+        args.corpus = os.path.join(bl.SHARED_DATA, name)
+        if not os.path.exists(args.corpus):
+            import w2v
+            log(f"note: {args.corpus} not found; using the bundled demo corpus")
+            args.corpus = w2v.demo_corpus()
+    if not os.path.isfile(args.corpus):
+        sys.exit(f"bench.py: error: corpus {args.corpus!r} not found")
+    if args.iter is None:
+        args.iter = 1 if args.quick else 5
+    if args.iter < 1 or args.threads < 1:
+        sys.exit("bench.py: error: --iter and --threads must be >= 1")
+    args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    for m in args.models:
+        if m not in MODELS:
+            sys.exit(f"bench.py: error: unknown model {m!r} (choose from {', '.join(MODELS)})")
+    for t in args.tools:
+        if t not in TOOLS:
+            sys.exit(f"bench.py: error: unknown tool {t!r} (choose from {', '.join(TOOLS)})")
+    if args.c_binary is None:
+        args.c_binary = bl.find_tool("word2vec", args.w2v_python)
+    if args.gensim_python is None:
+        args.gensim_python = bl.python_with("gensim", args.w2v_python)
+    if "c" in args.tools and not (args.c_binary and os.path.exists(args.c_binary)):
+        log("note: the word2vec C binary was not found (pip install word2vec, or --c-binary); skipping C")
+        args.tools.remove("c")
+    if "gensim" in args.tools and not args.gensim_python:
+        log("note: no python with gensim found (pip install gensim, or --gensim-python); skipping gensim")
+        args.tools.remove("gensim")
+    args.stdbuf = bool(bl.shutil.which("stdbuf"))
+    if args.questions is None or args.pairs is None:
+        q, p = bl.find_eval_data(args.gensim_python)
+        args.questions = args.questions or q
+        args.pairs = args.pairs or p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", help="training text, plain or .gz/.bz2/.xz "
+                    "[default: ../shared/data/wiki17m.txt.gz, else the bundled demo corpus]")
+    ap.add_argument("--threads", type=int, default=2, help="threads for every tool [default: 2]")
+    ap.add_argument("--models", default="sg-ns,cbow-ns,sg-hs",
+                    help="comma list of sg-ns, cbow-ns, sg-hs [default: all]")
+    ap.add_argument("--tools", default="w2v,c,gensim", help="comma list of w2v, c, gensim [default: all]")
+    ap.add_argument("--iter", type=int, default=None, help="epochs [default: 5; 1 with --quick]")
+    ap.add_argument("--quick", action="store_true", help="wiki1m and -iter 1 (unless given)")
+    ap.add_argument("--out", default=bl.DEFAULT_OUT, help="folder for vectors, logs, summary [default: bench-out]")
+    ap.add_argument("--cache", default=bl.DEFAULT_CACHE, help="decompressed corpora [default: bench-out/cache]")
+    ap.add_argument("--c-binary", help="word2vec C binary [default: the venv's, else /tmp/benv/bin/word2vec]")
+    ap.add_argument("--gensim-python", help="python with gensim [default: this one if it has gensim, "
+                    "else /tmp/benv/bin/python]")
+    ap.add_argument("--w2v-python", default=sys.executable, help="python whose w2v is benchmarked [default: this one]")
+    ap.add_argument("--questions", help="analogy questions [default: ../shared/data/questions-words.txt]")
+    ap.add_argument("--pairs", help="WordSim-353 pairs [default: ../shared/data/wordsim353.tsv]")
+    ap.add_argument("--cross-check", action="store_true",
+                    help="also score each vectors file with gensim and C's compute-accuracy")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="CORES",
+                    help="before each run, wait until other processes use less than CORES cores "
+                    "(0 = do not wait) [default: 0]")
+    ap.add_argument("--wait-timeout", type=float, default=900.0, metavar="S",
+                    help="give up waiting after S seconds and run anyway [default: 900]")
+    args = ap.parse_args(argv)
+    args.out = os.path.abspath(args.out)
+    os.makedirs(args.out, exist_ok=True)
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    resolve_defaults(args, log)
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": bl.git_describe(), "command": " ".join(["scripts/bench.py"] + (argv if argv is not None else sys.argv[1:])),
+            "corpus": args.corpus, "iter": args.iter, "threads": args.threads, "cores": bl.cores(),
+            "flags": " ".join(f"-{k} {v:g}" if isinstance(v, float) else f"-{k} {v}" for k, v in COMMON.items())
+            + f" -iter {args.iter} -threads {args.threads} -binary 1",
+            "c_binary": args.c_binary if "c" in args.tools else None,
+            "gensim_python": args.gensim_python if "gensim" in args.tools else None,
+            "questions": args.questions, "pairs": args.pairs, "load_start": bl.load_average()[0]}
+    r = bl.run_child(w2v_command(args) + ["--version"], cwd=args.out)
+    meta["w2v_version"] = r.stdout.decode().strip().replace("w2v ", "") or "?"
+    if args.gensim_python:
+        r = bl.run_child([args.gensim_python, "-c", "import gensim; print(gensim.__version__)"])
+        meta["gensim_version"] = r.stdout.decode().strip()
+    if meta["load_start"] > 0.5:
+        log(f"warning: load average is {meta['load_start']:.2f}: other jobs compete for the cores")
+    corpus = bl.plain_corpus(args.corpus, args.cache, log)
+    args.corpus_words, lines = bl.count_words(corpus, args.cache)
+    meta.update({"corpus_plain": corpus, "corpus_words": args.corpus_words, "corpus_lines": lines})
+    log(f"corpus {corpus}: {args.corpus_words:,} words, {lines:,} lines; iter {args.iter}, threads {args.threads}")
+
+    results: Dict[str, Dict[str, dict]] = {}
+    for model in args.models:
+        results[model] = {}
+        for tool in args.tools:
+            rec = run_tool(tool, model, corpus, args, log)
+            if args.cross_check and not rec.get("failed") and args.questions and args.pairs:
+                cross_check(rec, args, log)
+            results[model][tool] = rec
+    meta["load_end"] = bl.load_average()[0]
+    comparisons = compare(results)
+    print()
+    print(report(meta, results, comparisons, markdown=False))
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump({"meta": meta, "results": results, "comparisons": comparisons}, f, indent=1, default=str)
+    with open(os.path.join(args.out, "summary.md"), "w") as f:
+        f.write(report(meta, results, comparisons, markdown=True) + "\n")
+    log(f"\nwrote {os.path.join(args.out, 'summary.md')} and summary.json")
+    return 1 if any(r.get("failed") for m in results.values() for r in m.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Thread scaling of w2v: words/sec at 1, 2, 4, 8, 16 threads.
+
+Thread counts above the available cores are dropped (and said so), because
+w2v caps -threads at the core count anyway.  Words/sec is defined as in
+scripts/bench.py: corpus words x iter / training wall time (after the
+vocabulary is built).
+
+    python scripts/scaling.py --corpus ../shared/data/wiki1m.txt.gz --model sg-ns
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from typing import List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _benchlib as bl  # noqa: E402
+import bench  # noqa: E402
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=os.path.join(bl.SHARED_DATA, "wiki1m.txt.gz"),
+                    help="training text [default: ../shared/data/wiki1m.txt.gz, else the demo corpus]")
+    ap.add_argument("--threads", default="1,2,4,8,16", help="comma list [default: 1,2,4,8,16]")
+    ap.add_argument("--model", default="sg-ns", choices=sorted(bench.MODELS))
+    ap.add_argument("--iter", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=1, help="runs per thread count; the fastest counts")
+    ap.add_argument("--out", default=os.path.join(bl.DEFAULT_OUT, "scaling"))
+    ap.add_argument("--cache", default=bl.DEFAULT_CACHE)
+    ap.add_argument("--w2v-python", default=sys.executable)
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="CORES",
+                    help="before each run, wait until other processes use less than CORES cores")
+    ap.add_argument("--wait-timeout", type=float, default=900.0, metavar="S")
+    args = ap.parse_args(argv)
+    args.out = os.path.abspath(args.out)
+    os.makedirs(args.out, exist_ok=True)
+    if not os.path.exists(args.corpus):
+        import w2v
+        print(f"note: {args.corpus} not found; using the bundled demo corpus")
+        args.corpus = w2v.demo_corpus()
+    try:
+        wanted = sorted({int(t) for t in args.threads.split(",") if t.strip()})
+    except ValueError:
+        sys.exit(f"scaling.py: error: --threads wants a comma list of integers (got {args.threads!r})")
+    ncores = bl.cores()
+    counts = [t for t in wanted if 1 <= t <= ncores]
+    capped = [t for t in wanted if t > ncores]
+    if capped:
+        print(f"note: {ncores} cores available: skipping {', '.join(map(str, capped))} threads")
+    corpus = bl.plain_corpus(args.corpus, args.cache)
+    words, _ = bl.count_words(corpus, args.cache)
+    load0 = bl.load_average()[0]
+    print(f"corpus {corpus}: {words:,} words; model {args.model}, iter {args.iter}; load {load0:.2f}")
+    out_vec = os.path.join(args.out, "vectors.bin")
+    rows, records = [], []
+    base = None
+    for t in counts:
+        best = None
+        for _ in range(args.repeat):
+            if args.wait_quiet:
+                bl.wait_for_quiet(args.wait_quiet, args.wait_timeout)
+            ns = argparse.Namespace(iter=args.iter, threads=t)
+            cmd = (bench.w2v_command(args) + ["train", "-train", corpus, "-output", out_vec]
+                   + bench.train_flags(args.model, ns))
+            res = bl.run_child(cmd, cwd=args.out, marks=[bench.VOCAB_DONE],
+                               log_path=os.path.join(args.out, f"threads-{t}.log"))
+            if res.rc != 0 or bench.VOCAB_DONE not in res.marks:
+                print(f"threads {t}: w2v failed (exit {res.rc}): " + res.text().strip()[-300:])
+                return 1
+            train_s = res.wall_s - res.marks[bench.VOCAB_DONE]
+            if best is None or train_s < best[0]:
+                best = (train_s, res)
+        train_s, res = best
+        wps = words * args.iter / train_s
+        base = base or wps
+        rec = {"threads": t, "train_s": train_s, "total_s": res.wall_s, "words_per_sec": wps,
+               "speedup": wps / base, "efficiency": wps / base / t, "cpu_percent": res.cpu_percent,
+               "others_cpu_percent": res.others_cpu_percent, "peak_rss_mib": res.peak_rss_mib, "load_after": bl.load_average()[0]}
+        records.append(rec)
+        rows.append([t, bl.fmt(train_s, ".2f"), bl.fmt(wps / 1e3, ".0f"), bl.fmt(wps / 1e3 / t, ".0f"),
+                     bl.fmt(rec["speedup"], ".2f"), bl.fmt(100 * rec["efficiency"], ".0f"),
+                     bl.fmt(res.cpu_percent, ".0f"), bl.fmt(res.others_cpu_percent, ".0f"),
+                     bl.fmt(res.peak_rss_mib, ".0f")])
+        print(f"  threads {t}: {train_s:.2f}s, {wps / 1e3:.0f}k words/s", flush=True)
+    print()
+    print(bl.format_table(["threads", "train s", "kwords/s", "kwords/s/thread", "speedup", "efficiency %",
+                           "CPU %", "others CPU %", "RSS MiB"], rows))
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": bl.git_describe(), "corpus": args.corpus, "words": words, "model": args.model,
+            "iter": args.iter, "cores": ncores, "skipped_threads": capped, "load_start": load0,
+            "load_end": bl.load_average()[0]}
+    with open(os.path.join(args.out, "scaling.json"), "w") as f:
+        json.dump({"meta": meta, "results": records}, f, indent=1)
+    print(f"load average {load0:.2f} at start, {meta['load_end']:.2f} at end; "
+          f"wrote {os.path.join(args.out, 'scaling.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
