@@ -43,7 +43,8 @@ def find_data(name: str) -> Optional[str]:
 
 
 def find_word2phrase(given: Optional[str]) -> Optional[str]:
-    for cand in (given, os.environ.get("W2V_WORD2PHRASE"), "/tmp/benv/bin/word2phrase",
+    here = os.path.join(os.path.dirname(sys.executable), "word2phrase")   # `make bench` installs it
+    for cand in (given, os.environ.get("W2V_WORD2PHRASE"), here, "/tmp/benv/bin/word2phrase",
                  shutil.which("word2phrase")):
         if cand and os.access(cand, os.X_OK):
             return cand

@@ -287,8 +287,11 @@ def main() -> None:
     ap.add_argument("--skip-c-full", action="store_true", help="no compute-accuracy run with threshold 0")
     ap.add_argument("--questions", default=os.path.join(SHARED, "questions-words.txt"))
     ap.add_argument("--vectors", default=None, help="trained binary vectors for the parity checks")
-    ap.add_argument("--ref-bin", default="/tmp/benv/bin")
-    ap.add_argument("--ref-python", default="/tmp/benv/bin/python")
+    # `make bench` installs the C tools and gensim into this venv; else a side venv in /tmp/benv
+    here = os.path.dirname(sys.executable)
+    has_c = os.access(os.path.join(here, "word2vec-distance"), os.X_OK)
+    ap.add_argument("--ref-bin", default=here if has_c else "/tmp/benv/bin")
+    ap.add_argument("--ref-python", default=sys.executable if has_c else "/tmp/benv/bin/python")
     ap.add_argument("--no-gensim", action="store_true")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--only", default="load,query,accuracy,parity")
