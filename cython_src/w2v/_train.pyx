@@ -9,7 +9,7 @@ call releases the GIL for the whole unit.  All shared state lives in the
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport free
 from libc.string cimport memset
 
 from w2v._common cimport (
@@ -238,32 +238,48 @@ def simd_level():
     return w2v_simd_level().decode()
 
 
+cdef extern from "stdlib.h" nogil:
+    void *aligned_alloc(size_t alignment, size_t size)
+
+
+cdef enum:
+    LINE = 64      # cache line: no two threads' scratch buffers may share one
+
+
+cdef inline size_t lines(size_t nbytes) noexcept nogil:
+    return (nbytes + LINE - 1) // LINE * LINE
+
+
 cdef class WorkerState:
+    """One thread's private buffers, in one block aligned to cache lines and
+    padded so that no line is shared with another thread's data (the
+    scratch values are written for every update: false sharing between two
+    workers would cost more than the arithmetic)."""
     cdef Worker w
+    cdef char *block
 
     def __cinit__(self, int size, uint64_t seed, int scratch):
         """scratch: the longest Huffman path or negative + 1, whichever is larger."""
-        scratch = max(scratch, 1)
+        cdef size_t vec = lines(max(size, 1) * sizeof(float))
+        cdef size_t scr = lines(max(scratch, 1) * sizeof(float))
+        cdef size_t sen = lines((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
+        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + LINE
+        self.block = <char *>aligned_alloc(LINE, total)
+        if self.block == NULL:
+            raise MemoryError()
+        memset(self.block, 0, total)
+        self.w.neu1 = <float *>(self.block + LINE)
+        self.w.neu1e = <float *>(self.block + LINE + vec)
+        self.w.fs = <float *>(self.block + LINE + 2 * vec)
+        self.w.gs = <float *>(self.block + LINE + 2 * vec + scr)
+        self.w.targets = <int32_t *>(self.block + LINE + 2 * vec + 2 * scr)
+        self.w.sentence = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr)
         self.w.rng = seed
-        self.w.neu1 = <float *>malloc(size * sizeof(float))
-        self.w.neu1e = <float *>malloc(size * sizeof(float))
-        self.w.sentence = <int32_t *>malloc((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
-        self.w.fs = <float *>malloc(scratch * sizeof(float))
-        self.w.gs = <float *>malloc(scratch * sizeof(float))
-        self.w.targets = <int32_t *>malloc(scratch * sizeof(int32_t))
         self.w.pending = 0
         self.w.alpha = 0
-        if not (self.w.neu1 and self.w.neu1e and self.w.sentence and self.w.fs and self.w.gs
-                and self.w.targets):
-            raise MemoryError()
 
     def __dealloc__(self):
-        free(self.w.neu1)
-        free(self.w.neu1e)
-        free(self.w.sentence)
-        free(self.w.fs)
-        free(self.w.gs)
-        free(self.w.targets)
+        free(self.block)
 
 
 cdef class Kernel:
