@@ -535,6 +535,28 @@ def _gensim_eval(argv: Sequence[str]) -> None:
     print(json.dumps(out))
 
 
+def evaluate_in_child(path: str, questions: Optional[str], pairs: Optional[str]) -> dict:
+    """evaluate_file in a separate process.  A child's peak RSS (ru_maxrss)
+    starts at its parent's RSS at fork time, so the benchmark process must stay
+    small: loading vectors files in it would inflate every later measurement."""
+    cmd = [sys.executable, os.path.abspath(__file__), "evaluate", path]
+    if questions:
+        cmd += ["--questions", questions]
+    if pairs:
+        cmd += ["--pairs", pairs]
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
+    return json.loads(out)
+
+
+def _evaluate(argv: Sequence[str]) -> None:
+    ap = argparse.ArgumentParser(prog="_benchlib.py evaluate")
+    ap.add_argument("vectors")
+    ap.add_argument("--questions")
+    ap.add_argument("--pairs")
+    a = ap.parse_args(argv)
+    print(json.dumps(evaluate_file(a.vectors, a.questions, a.pairs)))
+
+
 def summarise_sections(sections: Sequence[dict]) -> dict:
     """overall/semantic/syntactic from per-section counts (first 5 semantic)."""
     sec = [s for s in sections if s["section"] != "Total accuracy"]
@@ -549,7 +571,7 @@ def summarise_sections(sections: Sequence[dict]) -> dict:
 
 
 if __name__ == "__main__":
-    commands = {"gensim-train": _gensim_train, "gensim-eval": _gensim_eval}
+    commands = {"gensim-train": _gensim_train, "gensim-eval": _gensim_eval, "evaluate": _evaluate}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} ...")
     commands[sys.argv[1]](sys.argv[2:])

@@ -116,7 +116,7 @@ def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
     words = args.corpus_words * args.iter
     rec["words_per_sec"] = words / rec["train_s"] if rec.get("train_s") else None
     rec["words_per_sec_total"] = words / res.wall_s
-    ev = bl.evaluate_file(out_vec, args.questions, args.pairs)
+    ev = bl.evaluate_in_child(out_vec, args.questions, args.pairs)
     rec.update(ev)
     log(f"  {tool:6} {model:7}  train {rec['train_s']:.1f}s  total {res.wall_s:.1f}s  "
         f"{rec['words_per_sec'] / 1e3:.0f}k words/s  RSS {res.peak_rss_mib:.0f} MiB  "
