@@ -7,10 +7,11 @@
   a cache folder (the C tools cannot read compressed input), so every tool
   reads the same plain file; :func:`count_words` counts its tokens (cached).
 * :func:`load_vectors`, :func:`analogy_accuracy` and :func:`wordsim_spearman`
-  are the ONE evaluator used for every tool's vectors file.
+  are the ONE evaluator used for every tool's vectors file: thin adapters over
+  ``w2v.load`` and ``w2v.evaluate`` (compute-accuracy's rules), imported lazily.
 * :func:`format_table` prints aligned plain-text tables.
 
-Only the standard library and numpy are imported at module level, so this
+Only the standard library is imported at module level, so this
 file also runs under the gensim interpreter as a small driver::
 
     python scripts/_benchlib.py gensim-train --corpus F --output V.bin ...
@@ -32,7 +33,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))
@@ -276,171 +276,57 @@ def count_words(path: str, cache_dir: str = DEFAULT_CACHE) -> Tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- vectors files
-def load_vectors(path: str) -> Tuple[List[bytes], np.ndarray]:
-    """Read a word2vec binary (C's or gensim's: the per-record newline is
-    optional) or text vectors file.  Words stay bytes, in file order."""
-    with open(path, "rb") as f:
-        data = f.read()
-    nl = data.index(b"\n")
-    V, D = (int(x) for x in data[:nl].split())
-    pos = nl + 1
-    sample = data[pos:pos + 4096]
-    is_text = all(32 <= c < 127 or c in (9, 10, 13) for c in sample)
-    words: List[bytes] = []
-    if is_text:
-        mat = np.zeros((V, D), dtype=np.float32)
-        for i, line in enumerate(data[pos:].splitlines()[:V]):
-            parts = line.split()
-            words.append(parts[0])
-            mat[i] = np.asarray(parts[1:D + 1], dtype=np.float32)
-        return words, mat
-    rows = np.empty((V, D), dtype="<f4")
-    mv = memoryview(data)
-    size = 4 * D
-    for i in range(V):
-        while data[pos] in (10, 13):      # C's per-record '\n' (gensim has none)
-            pos += 1
-        sp = data.index(b" ", pos)
-        words.append(data[pos:sp])
-        pos = sp + 1
-        rows[i] = np.frombuffer(mv[pos:pos + size], dtype="<f4")
-        pos += size
-    return words, rows.astype(np.float32, copy=False)
+# One evaluator for every tool: w2v's own loader and compute-accuracy /
+# WordSim-353 code (w2v.vectors, w2v.evaluate), imported lazily because this
+# module also runs under a python that has gensim but not w2v.
+
+def load_vectors(path: str):
+    """A vectors file as ``w2v.Vectors`` (words kept as bytes)."""
+    import w2v
+
+    return w2v.load(path, errors="bytes", warn=lambda message: None)
 
 
-def _normalised(mat: np.ndarray) -> np.ndarray:
-    norms = np.sqrt((mat.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
-    norms[norms == 0] = 1.0
-    return (mat / norms[:, None]).astype(np.float32)
+def _without_eos(v, drop_eos: bool):
+    """The vectors without a ``</s>`` row 0 (C and w2v write one, gensim does not),
+    so that every tool is restricted to the same number of real words."""
+    from w2v.vectors import Vectors
+
+    if drop_eos and v.words and v.words[0] == EOS:
+        return Vectors(v.words[1:], v.vectors[1:])
+    return v
 
 
-def _index(words: Sequence[bytes], limit: int, drop_eos: bool) -> Tuple[np.ndarray, Dict[bytes, int]]:
-    """Rows kept (first *limit* rows, optionally not counting ``</s>``) and an
-    upper-cased word -> position map (first occurrence wins, like a linear search)."""
-    keep = [i for i, w in enumerate(words) if not (drop_eos and w == EOS)][:limit]
-    lookup: Dict[bytes, int] = {}
-    for pos, i in enumerate(keep):
-        lookup.setdefault(words[i].upper(), pos)
-    return np.asarray(keep, dtype=np.int64), lookup
+def analogy_accuracy(v, questions_path: str, restrict: int = ANALOGY_RESTRICT,
+                     drop_eos: bool = True) -> dict:
+    """compute-accuracy's numbers (w2v.evaluate) as percentages, on the first
+    *restrict* rows (with ``drop_eos``, a ``</s>`` row is not counted)."""
+    from w2v.evaluate import analogy_accuracy as accuracy
+
+    r = accuracy(_without_eos(v, drop_eos), questions_path, threshold=restrict)
+    return {"overall": 100 * r.accuracy, "semantic": 100 * r.semantic_accuracy,
+            "syntactic": 100 * r.syntactic_accuracy, "correct": r.correct, "seen": r.seen,
+            "total": r.total, "restrict": restrict, "drop_eos": drop_eos,
+            "sections": [{"section": sec.name or "", "correct": sec.correct, "seen": sec.seen}
+                         for sec in r.sections]}
 
 
-def analogy_accuracy(words: Sequence[bytes], matrix: np.ndarray, questions_path: str,
-                     restrict: int = ANALOGY_RESTRICT, drop_eos: bool = True,
-                     batch: int = 512) -> dict:
-    """compute-accuracy's evaluation, vectorised.
+def wordsim_spearman(v, pairs_path: str, restrict: int = PAIRS_RESTRICT) -> dict:
+    """Spearman correlation (w2v.evaluate.similarity: average ranks, words
+    matched case-insensitively among the first *restrict* real words)."""
+    from w2v.evaluate import similarity
 
-    The vocabulary is the first *restrict* rows of the file (with
-    ``drop_eos`` a ``</s>`` row is not counted, so C/w2v files, which carry it
-    in row 0, and gensim files, which do not, are restricted to the same
-    number of real words).  Words are upper-cased (ASCII), vectors L2
-    normalised.  A question ``a b c d`` is seen when all four words are in the
-    restricted vocabulary; the answer is the row (other than a, b, c) with the
-    largest dot product with ``b - a + c``, and must score above 0 (C's initial
-    best).  Sections 1-5 are semantic, the rest syntactic."""
-    keep, lookup = _index(words, restrict, drop_eos)
-    M = _normalised(np.asarray(matrix, dtype=np.float32)[keep])
-    quads: List[Tuple[int, int, int, int, int]] = []
-    total = 0
-    section = -1
-    names: List[str] = []
-    with open(questions_path, "rb") as f:
-        for line in f:
-            tok = line.split()
-            if not tok:
-                continue
-            if tok[0] == b":":
-                section += 1
-                names.append(b" ".join(tok[1:]).decode("utf-8", "replace"))
-                continue
-            if len(tok) < 4:
-                continue
-            total += 1
-            ids = [lookup.get(t.upper()) for t in tok[:4]]
-            if None not in ids:
-                quads.append((max(section, 0), *ids))
-    q = np.asarray(quads, dtype=np.int64).reshape(-1, 5)
-    correct = np.zeros(len(q), dtype=bool)
-    for s in range(0, len(q), batch):
-        part = q[s:s + batch]
-        a, b, c, d = part[:, 1], part[:, 2], part[:, 3], part[:, 4]
-        query = M[b] - M[a] + M[c]
-        scores = query @ M.T
-        rows = np.arange(len(part))
-        for col in (a, b, c):
-            scores[rows, col] = -np.inf
-        best = np.argmax(scores, axis=1)
-        correct[s:s + batch] = (best == d) & (scores[rows, best] > 0)
-    sec = q[:, 0] if len(q) else np.zeros(0, dtype=np.int64)
-    sem = sec < SEMANTIC_SECTIONS
-
-    def pct(mask: np.ndarray) -> float:
-        n = int(mask.sum())
-        return 100.0 * int(correct[mask].sum()) / n if n else float("nan")
-
-    per_section = [{"section": names[i] if i < len(names) else str(i),
-                    "correct": int(correct[sec == i].sum()), "seen": int((sec == i).sum())}
-                   for i in range(max(len(names), 1))]
-    return {"overall": pct(np.ones(len(q), dtype=bool)), "semantic": pct(sem), "syntactic": pct(~sem),
-            "correct": int(correct.sum()), "seen": int(len(q)), "total": total,
-            "restrict": restrict, "drop_eos": drop_eos, "sections": per_section}
-
-
-def rankdata(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties get the average of the ranks they span."""
-    x = np.asarray(x)
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    first = np.r_[True, xs[1:] != xs[:-1]]
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:], len(x)]
-    avg = (starts + ends + 1) / 2.0          # mean of ranks starts+1 .. ends
-    ranks = np.empty(len(x), dtype=np.float64)
-    ranks[order] = avg[group]
-    return ranks
-
-
-def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    rx, ry = rankdata(x), rankdata(y)
-    rx -= rx.mean()
-    ry -= ry.mean()
-    den = np.sqrt((rx * rx).sum() * (ry * ry).sum())
-    return float((rx * ry).sum() / den) if den else float("nan")
-
-
-def wordsim_spearman(words: Sequence[bytes], matrix: np.ndarray, pairs_path: str,
-                     restrict: int = PAIRS_RESTRICT) -> dict:
-    """Spearman correlation (average ranks for ties) between human scores and
-    cosine similarities, over the pairs whose two words (case-insensitive)
-    are among the first *restrict* rows; other pairs are skipped and counted."""
-    keep, lookup = _index(words, restrict, drop_eos=True)
-    M = _normalised(np.asarray(matrix, dtype=np.float32)[keep])
-    human, model = [], []
-    total = 0
-    with open(pairs_path, "rb") as f:
-        for line in f:
-            if line.startswith(b"#") or not line.strip():
-                continue
-            parts = line.rstrip(b"\r\n").split(b"\t")
-            if len(parts) < 3:
-                continue
-            total += 1
-            i, j = lookup.get(parts[0].strip().upper()), lookup.get(parts[1].strip().upper())
-            if i is None or j is None:
-                continue
-            human.append(float(parts[2]))
-            model.append(float(M[i] @ M[j]))
-    rho = spearman(np.asarray(model), np.asarray(human)) if len(human) > 1 else float("nan")
-    return {"spearman": rho, "pairs_used": len(human), "pairs_total": total}
+    r = similarity(_without_eos(v, True), pairs_path, threshold=restrict)
+    return {"spearman": r.spearman, "pairs_used": r.used, "pairs_total": r.used + r.skipped}
 
 
 def evaluate_file(path: str, questions: Optional[str], pairs: Optional[str]) -> dict:
-    words, mat = load_vectors(path)
-    out: dict = {"rows": len(words), "eos_row": bool(words) and words[0] == EOS}
+    v = load_vectors(path)
+    out: dict = {"rows": len(v.words), "eos_row": bool(v.words) and v.words[0] == EOS}
     if questions:
-        out["analogy"] = analogy_accuracy(words, mat, questions)
+        out["analogy"] = analogy_accuracy(v, questions)
     if pairs:
-        out["wordsim"] = wordsim_spearman(words, mat, pairs)
+        out["wordsim"] = wordsim_spearman(v, pairs)
     return out
 
 

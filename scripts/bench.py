@@ -129,9 +129,9 @@ def cross_check(rec: dict, args, log) -> None:
     """Compare the built-in evaluator with gensim's and with C's compute-accuracy
     on one vectors file, using compute-accuracy's exact vocabulary (first 30,000
     rows of the file, ``</s>`` included)."""
-    words, mat = bl.load_vectors(rec["vectors"])
-    ours = bl.analogy_accuracy(words, mat, args.questions, drop_eos=False)
-    ws = bl.wordsim_spearman(words, mat, args.pairs)
+    v = bl.load_vectors(rec["vectors"])
+    ours = bl.analogy_accuracy(v, args.questions, drop_eos=False)
+    ws = bl.wordsim_spearman(v, args.pairs)
     checks = {"ours": {k: ours[k] for k in ("overall", "semantic", "syntactic", "correct", "seen")},
               "ours_ws353": ws["spearman"]}
     if args.gensim_python:
