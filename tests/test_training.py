@@ -17,6 +17,7 @@ import pytest
 from w2v import _tables
 from w2v.config import TrainConfig
 from w2v.corpus import count_corpus
+from w2v import train as train_mod
 from w2v.train import train_model
 from w2vtest import planted_corpus, read_binary_vectors
 
@@ -212,9 +213,19 @@ def reference_hs(corpus_ids, V, D, cbow, iters, start=None):
     return syn0, syn1, alphas
 
 
-@pytest.mark.parametrize("cbow", [0, 1])
-def test_hierarchical_softmax_updates_exactly(tmp_path, cbow):
-    """Tiny corpus, every update traceable: vocab </s> 2, a 3, b 2, c 1, d 1."""
+@pytest.mark.parametrize("cbow,private", [(0, False), (1, False), (0, True)])
+def test_hierarchical_softmax_updates_exactly(tmp_path, monkeypatch, cbow, private):
+    """Tiny corpus, every update traceable: vocab </s> 2, a 3, b 2, c 1, d 1.
+    private: skip-gram's per-thread copy of the centre word's path (used with
+    several threads) must compute exactly what C's in-place updates do."""
+    made = []
+    if private:
+        kernel = train_mod._train.Kernel
+
+        def private_kernel(**kw):
+            made.append(kernel(**dict(kw, private_paths=True)))
+            return made[-1]
+        monkeypatch.setattr(train_mod._train, "Kernel", private_kernel)
     (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n")
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     assert corpus.vocab.words == [b"</s>", b"a", b"b", b"c", b"d"]
@@ -229,6 +240,23 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, cbow):
     np.testing.assert_allclose(model.syn1, syn1, rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(model.syn0, syn0, rtol=1e-5, atol=1e-8)
     assert model.words_trained == 3 * 9
+    if private:
+        assert made[0].path_rows == 3        # the longest path (c, d: 3 nodes) is copied
+
+
+def test_worker_state_belongs_to_its_kernel(tmp_path, monkeypatch):
+    (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    made = []
+    kernel = train_mod._train.Kernel
+    monkeypatch.setattr(train_mod._train, "Kernel", lambda **kw: made.append(kernel(**kw)) or made[-1])
+    for hs in (0, 1):     # a small NS model and one with HS buffers (sized differently)
+        train_model(TrainConfig(train="unused", size=5, hs=hs, negative=1 - hs, iter=1,
+                                threads=1, min_count=1, debug=0), corpus)
+    ns, hs = made
+    hs.train_range(train_mod._train.WorkerState(hs, 1), 0, 4)
+    with pytest.raises(ValueError, match="another Kernel"):
+        hs.train_range(train_mod._train.WorkerState(ns, 1), 0, 4)
 
 
 def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_path):

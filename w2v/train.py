@@ -84,9 +84,10 @@ def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] =
         syn0=syn0, syn1=syn1, syn1neg=syn1neg, window=cfg.window, negative=cfg.negative,
         hs=cfg.hs, cbow=cfg.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
-        corpus=ids, start_alpha=cfg.start_alpha, total_words=total)
+        corpus=ids, start_alpha=cfg.start_alpha, total_words=total,
+        private_paths=threads > 1)
     ranges = split_ranges(N, threads)
-    states = [_train.WorkerState(D, thread_seed(cfg.seed, k), kernel.scratch_size) for k in range(threads)]
+    states = [_train.WorkerState(kernel, thread_seed(cfg.seed, k)) for k in range(threads)]
     errors: List[BaseException] = []
 
     def work(k: int) -> None:

@@ -10,12 +10,12 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
 from libc.stdlib cimport free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, ALPHA_UPDATE_WORDS,
     EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
-    w2v_update_rows, w2v_prefetch_row,
+    w2v_update_rows, w2v_prefetch_row, w2v_dot_block, w2v_update_block, w2v_publish_rows,
     w2v_atomic_add, w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_next, rng_below, rng_unit,
 )
@@ -47,6 +47,7 @@ cdef struct Model:
     double total_words              # iter * corpus length (+1 like C)
     int64_t *words_done             # shared progress counter
     int *stop                       # set by the main thread on Ctrl-C
+    int private_paths               # skip-gram HS: train each centre word's path in a private copy
 
 
 cdef struct Worker:
@@ -57,6 +58,8 @@ cdef struct Worker:
     float *fs                       # scratch: dot products of one update
     float *gs                       # scratch: their gradients
     int32_t *targets                # scratch: negative-sampling targets
+    float *path_rows                # private copy of the centre word's syn1 path rows ...
+    float *path_start               # ... and their values when copied
     float alpha
     int64_t pending                 # words read since the last counter update
 
@@ -79,22 +82,38 @@ cdef inline float sigmoid(const Model *m, float f) noexcept nogil:
     return m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
 
 
-cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
-    """Hierarchical softmax along word's Huffman path.  The dots of all
-    nodes are taken first (they do not depend on each other's updates:
-    the nodes of one path are distinct and l1 is not changed here)."""
-    cdef int d, n = m.codelens[word], D = m.size
+cdef inline void hs_gradients(const Model *m, Worker *w, int32_t word) noexcept nogil:
+    """w.gs[d] = C's gradient (times alpha) for node d of word's path, from the
+    dot products in w.fs[d]."""
+    cdef int d
     cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
-    cdef const int32_t *point = m.points + <int64_t>word * m.max_codelen
     cdef float f
-    w2v_dot_rows(l1, m.syn1, point, n, D, w.fs)
-    for d in range(n):
+    for d in range(m.codelens[word]):
         f = w.fs[d]
         if f <= -MAX_EXP or f >= MAX_EXP:
             w.gs[d] = 0          # C skips nodes outside the table entirely
         else:
             w.gs[d] = (1 - code[d] - sigmoid(m, f)) * w.alpha
+
+
+cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+    """Hierarchical softmax along word's Huffman path.  The dots of all
+    nodes are taken first (they do not depend on each other's updates:
+    the nodes of one path are distinct and l1 is not changed here)."""
+    cdef int n = m.codelens[word], D = m.size
+    cdef const int32_t *point = m.points + <int64_t>word * m.max_codelen
+    w2v_dot_rows(l1, m.syn1, point, n, D, w.fs)
+    hs_gradients(m, w, word)
     w2v_update_rows(w.gs, m.syn1, point, n, D, w.neu1e, l1)
+
+
+cdef inline void hs_update_private(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+    """hs_update against the worker's private copy of word's path rows
+    (w.path_rows, filled by train_sentence_sg)."""
+    cdef int n = m.codelens[word], D = m.size
+    w2v_dot_block(l1, w.path_rows, n, D, w.fs)
+    hs_gradients(m, w, word)
+    w2v_update_block(w.gs, w.path_rows, n, D, w.neu1e, l1)
 
 
 cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
@@ -157,22 +176,46 @@ cdef inline void window_bounds(const Model *m, Worker *w, int a, int n, int *lo,
 
 
 cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
-    cdef int a, c, lo, hi, D = m.size
+    """Skip-gram: every context word of a centre word trains (as input) the
+    centre word's outputs.
+
+    With HS and several threads (m.private_paths), all context words of one
+    centre word train the same Huffman path, whose first nodes (the root and
+    its children) are on every word's path.  Updating those rows in shared
+    memory for every (centre, context) pair, as C does, makes the threads
+    fight over their cache lines (measured: +47 % CPU time at 2 threads).
+    So the worker copies the path's rows once per centre word, trains the
+    copy in C's order (each update sees the previous ones, as in C) and adds
+    the net change back to syn1 once.  Other threads see this centre word's
+    path updates a few pairs later than in C: the usual Hogwild staleness."""
+    cdef int a, c, lo, hi, k = 0, D = m.size
     cdef int32_t word
+    cdef const int32_t *point = NULL
     cdef float *l1
+    cdef bint private = m.hs and m.private_paths
     for a in range(n):
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
+        if private:
+            k = m.codelens[word]
+            point = m.points + <int64_t>word * m.max_codelen
+            for c in range(k):
+                memcpy(w.path_rows + <int64_t>c * D, m.syn1 + <int64_t>point[c] * D, D * sizeof(float))
+            memcpy(w.path_start, w.path_rows, <size_t>k * D * sizeof(float))
         for c in range(lo, hi + 1):
             if c == a:
                 continue
             l1 = m.syn0 + <int64_t>w.sentence[c] * D
             memset(w.neu1e, 0, D * sizeof(float))
-            if m.hs:
+            if private:
+                hs_update_private(m, w, l1, word)
+            elif m.hs:
                 hs_update(m, w, l1, word)
             if m.negative:
                 ns_update(m, w, l1, word)
             w2v_axpy(1.0, w.neu1e, l1, D)
+        if private:
+            w2v_publish_rows(m.syn1, point, k, D, w.path_rows, w.path_start)
 
 
 cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
@@ -257,13 +300,18 @@ cdef class WorkerState:
     workers would cost more than the arithmetic)."""
     cdef Worker w
     cdef char *block
+    cdef object kernel
 
-    def __cinit__(self, int size, uint64_t seed, int scratch):
-        """scratch: the longest Huffman path or negative + 1, whichever is larger."""
+    def __cinit__(self, kernel, uint64_t seed):
+        """Buffers sized for `kernel` (a Kernel): vectors, scratch for the
+        longest Huffman path or negative + 1, the private path copy."""
+        cdef int size = kernel.size, scratch = kernel.scratch_size, path_rows = kernel.path_rows
+        self.kernel = kernel
         cdef size_t vec = lines(max(size, 1) * sizeof(float))
         cdef size_t scr = lines(max(scratch, 1) * sizeof(float))
         cdef size_t sen = lines((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
-        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + LINE
+        cdef size_t rows = lines(<size_t>path_rows * size * sizeof(float))
+        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + LINE
         self.block = <char *>aligned_alloc(LINE, total)
         if self.block == NULL:
             raise MemoryError()
@@ -274,6 +322,8 @@ cdef class WorkerState:
         self.w.gs = <float *>(self.block + LINE + 2 * vec + scr)
         self.w.targets = <int32_t *>(self.block + LINE + 2 * vec + 2 * scr)
         self.w.sentence = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr)
+        self.w.path_rows = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen) if rows else NULL
+        self.w.path_start = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + rows) if rows else NULL
         self.w.rng = seed
         self.w.pending = 0
         self.w.alpha = 0
@@ -294,7 +344,9 @@ cdef class Kernel:
                  cnp.float32_t[::1] exp_table not None, codes, points, codelens,
                  alias_prob, alias_idx, keep_prob,
                  const cnp.int32_t[::1] corpus not None,
-                 float start_alpha, double total_words):
+                 float start_alpha, double total_words, bint private_paths=False):
+        """private_paths: skip-gram HS trains each centre word's path in a
+        per-thread copy (train_sentence_sg); worth it only with several threads."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
@@ -340,15 +392,27 @@ cdef class Kernel:
         self.m.total_words = total_words
         self.m.words_done = &self._done[0]
         self.m.stop = &self._stop[0]
+        self.m.private_paths = 1 if (private_paths and hs and not cbow) else 0
+
+    @property
+    def size(self):
+        return self.m.size
 
     @property
     def scratch_size(self):
         """Scratch entries a WorkerState needs for this model."""
         return max(self.m.max_codelen, self.m.negative + 1)
 
+    @property
+    def path_rows(self):
+        """Rows of the private path copy a WorkerState needs (0: none)."""
+        return self.m.max_codelen if self.m.private_paths else 0
+
     def train_range(self, WorkerState state not None, int64_t start, int64_t end):
         """One work unit, without the GIL from start to end."""
         cdef int64_t reached
+        if state.kernel is not self:
+            raise ValueError("WorkerState was made for another Kernel")
         with nogil:
             reached = train_range(&self.m, &state.w, start, end)
         return reached

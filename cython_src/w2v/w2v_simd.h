@@ -93,6 +93,29 @@ W2V_CLONES static void w2v_update_rows(const float *g, float *base, const int32_
         if (g[j] != 0.0f) pair_update_body(g[j], base + (int64_t)idx[j] * n, err, x, n);
 }
 
+/* out[j] = dot(x, rows + j*n) for j < k: like w2v_dot_rows over a contiguous block. */
+W2V_CLONES static void w2v_dot_block(const float *x, const float *rows, int k, int n, float *out) {
+    for (int j = 0; j < k; j++) out[j] = dot_body(x, rows + (int64_t)j * n, n);
+}
+
+/* For each j < k with g[j] != 0: err += g[j] * row_j; row_j += g[j] * x (contiguous rows). */
+W2V_CLONES static void w2v_update_block(const float *g, float *rows, int k, int n,
+                                        float *err, const float *x) {
+    for (int j = 0; j < k; j++)
+        if (g[j] != 0.0f) pair_update_body(g[j], rows + (int64_t)j * n, err, x, n);
+}
+
+/* base[idx[j]] += now_j - before_j for j < k: publish a block's net change. */
+W2V_CLONES static void w2v_publish_rows(float *base, const int32_t *idx, int k, int n,
+                                        const float *now, const float *before) {
+    for (int j = 0; j < k; j++) {
+        float *row = base + (int64_t)idx[j] * n;
+        const float *a = now + (int64_t)j * n, *b = before + (int64_t)j * n;
+        W2V_SIMD
+        for (int i = 0; i < n; i++) row[i] += a[i] - b[i];
+    }
+}
+
 /* y += a * x */
 W2V_CLONES static void w2v_axpy(float a, const float *x, float *y, int n) {
     W2V_SIMD
