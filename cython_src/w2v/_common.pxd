@@ -24,8 +24,6 @@ cdef extern from "w2v_simd.h" nogil:
     void w2v_prefetch_row(const float *row, int n)
     void w2v_dot_rows(const float *x, const float *base, const int32_t *idx, int k, int n, float *out)
     void w2v_update_rows(const float *g, float *base, const int32_t *idx, int k, int n, float *err, const float *x)
-    void w2v_dot_block(const float *x, const float *rows, int k, int n, float *out)
-    void w2v_update_block(const float *g, float *rows, int k, int n, float *err, const float *x)
     void w2v_publish_rows(float *base, const int32_t *idx, int k, int n, const float *now, const float *before)
     const char *w2v_simd_level()
     int64_t w2v_atomic_add(int64_t *p, int64_t v)

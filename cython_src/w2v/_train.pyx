@@ -15,7 +15,7 @@ from libc.string cimport memcpy, memset
 from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, ALPHA_UPDATE_WORDS,
     EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
-    w2v_update_rows, w2v_prefetch_row, w2v_dot_block, w2v_update_block, w2v_publish_rows,
+    w2v_update_rows, w2v_prefetch_row, w2v_publish_rows,
     w2v_atomic_add, w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_next, rng_below, rng_unit,
 )
@@ -82,6 +82,11 @@ cdef inline float sigmoid(const Model *m, float f) noexcept nogil:
     return m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
 
 
+cdef inline const int32_t *path_of(const Model *m, int32_t word) noexcept nogil:
+    """The syn1 rows (inner nodes, root first) of word's Huffman path."""
+    return m.points + <int64_t>word * m.max_codelen
+
+
 cdef inline void hs_gradients(const Model *m, Worker *w, int32_t word) noexcept nogil:
     """w.gs[d] = C's gradient (times alpha) for node d of word's path, from the
     dot products in w.fs[d]."""
@@ -96,24 +101,18 @@ cdef inline void hs_gradients(const Model *m, Worker *w, int32_t word) noexcept 
             w.gs[d] = (1 - code[d] - sigmoid(m, f)) * w.alpha
 
 
-cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
-    """Hierarchical softmax along word's Huffman path.  The dots of all
-    nodes are taken first (they do not depend on each other's updates:
-    the nodes of one path are distinct and l1 is not changed here)."""
+cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word,
+                           float *rows, const int32_t *idx) noexcept nogil:
+    """Hierarchical softmax along word's Huffman path, whose node d is row
+    idx[d] of rows (syn1 and word's points), or row d of rows when idx is
+    NULL (the worker's private copy of the path, see train_sentence_sg).
+    The dots of all nodes are taken first (they do not depend on each
+    other's updates: the nodes of one path are distinct and l1 is not
+    changed here)."""
     cdef int n = m.codelens[word], D = m.size
-    cdef const int32_t *point = m.points + <int64_t>word * m.max_codelen
-    w2v_dot_rows(l1, m.syn1, point, n, D, w.fs)
+    w2v_dot_rows(l1, rows, idx, n, D, w.fs)
     hs_gradients(m, w, word)
-    w2v_update_rows(w.gs, m.syn1, point, n, D, w.neu1e, l1)
-
-
-cdef inline void hs_update_private(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
-    """hs_update against the worker's private copy of word's path rows
-    (w.path_rows, filled by train_sentence_sg)."""
-    cdef int n = m.codelens[word], D = m.size
-    w2v_dot_block(l1, w.path_rows, n, D, w.fs)
-    hs_gradients(m, w, word)
-    w2v_update_block(w.gs, w.path_rows, n, D, w.neu1e, l1)
+    w2v_update_rows(w.gs, rows, idx, n, D, w.neu1e, l1)
 
 
 cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
@@ -198,7 +197,7 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
         window_bounds(m, w, a, n, &lo, &hi)
         if private:
             k = m.codelens[word]
-            point = m.points + <int64_t>word * m.max_codelen
+            point = path_of(m, word)
             for c in range(k):
                 memcpy(w.path_rows + <int64_t>c * D, m.syn1 + <int64_t>point[c] * D, D * sizeof(float))
             memcpy(w.path_start, w.path_rows, <size_t>k * D * sizeof(float))
@@ -208,9 +207,9 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
             l1 = m.syn0 + <int64_t>w.sentence[c] * D
             memset(w.neu1e, 0, D * sizeof(float))
             if private:
-                hs_update_private(m, w, l1, word)
+                hs_update(m, w, l1, word, w.path_rows, NULL)
             elif m.hs:
-                hs_update(m, w, l1, word)
+                hs_update(m, w, l1, word, m.syn1, path_of(m, word))
             if m.negative:
                 ns_update(m, w, l1, word)
             w2v_axpy(1.0, w.neu1e, l1, D)
@@ -235,7 +234,7 @@ cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
             continue
         w2v_scale(<float>1.0 / cw, w.neu1, D)
         if m.hs:
-            hs_update(m, w, w.neu1, word)
+            hs_update(m, w, w.neu1, word, m.syn1, path_of(m, word))
         if m.negative:
             ns_update(m, w, w.neu1, word)
         for c in range(lo, hi + 1):

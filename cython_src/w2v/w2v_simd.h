@@ -79,30 +79,21 @@ W2V_CLONES static float w2v_dot(const float *a, const float *b, int n) {
     return dot_body(a, b, n);
 }
 
-/* out[j] = dot(x, base[idx[j]]) for j < k: the dots of one input against
- * all its output rows, issued together so their memory loads overlap. */
+/* Row j of base: base[idx[j]], or base[j] when idx is NULL (a contiguous block). */
+#define W2V_ROW(base, idx, j, n) ((base) + (int64_t)((idx) ? (idx)[j] : (j)) * (n))
+
+/* out[j] = dot(x, row j) for j < k: the dots of one input against all its
+ * output rows, issued together so their memory loads overlap. */
 W2V_CLONES static void w2v_dot_rows(const float *x, const float *base, const int32_t *idx,
                                     int k, int n, float *out) {
-    for (int j = 0; j < k; j++) out[j] = dot_body(x, base + (int64_t)idx[j] * n, n);
+    for (int j = 0; j < k; j++) out[j] = dot_body(x, W2V_ROW(base, idx, j, n), n);
 }
 
 /* For each j < k with g[j] != 0: err += g[j] * row_j; row_j += g[j] * x. */
 W2V_CLONES static void w2v_update_rows(const float *g, float *base, const int32_t *idx,
                                        int k, int n, float *err, const float *x) {
     for (int j = 0; j < k; j++)
-        if (g[j] != 0.0f) pair_update_body(g[j], base + (int64_t)idx[j] * n, err, x, n);
-}
-
-/* out[j] = dot(x, rows + j*n) for j < k: like w2v_dot_rows over a contiguous block. */
-W2V_CLONES static void w2v_dot_block(const float *x, const float *rows, int k, int n, float *out) {
-    for (int j = 0; j < k; j++) out[j] = dot_body(x, rows + (int64_t)j * n, n);
-}
-
-/* For each j < k with g[j] != 0: err += g[j] * row_j; row_j += g[j] * x (contiguous rows). */
-W2V_CLONES static void w2v_update_block(const float *g, float *rows, int k, int n,
-                                        float *err, const float *x) {
-    for (int j = 0; j < k; j++)
-        if (g[j] != 0.0f) pair_update_body(g[j], rows + (int64_t)j * n, err, x, n);
+        if (g[j] != 0.0f) pair_update_body(g[j], W2V_ROW(base, idx, j, n), err, x, n);
 }
 
 /* base[idx[j]] += now_j - before_j for j < k: publish a block's net change. */
