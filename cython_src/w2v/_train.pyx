@@ -191,7 +191,7 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
     cdef int32_t word
     cdef const int32_t *point = NULL
     cdef float *l1
-    cdef bint private = m.hs and m.private_paths
+    cdef bint private = m.private_paths     # set by Kernel only for skip-gram with HS
     for a in range(n):
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
