@@ -30,16 +30,21 @@ def describe(path: str) -> str:
     return "standard input" if path == "-" else repr(path)
 
 
-def open_input(path: str, what: str = "input file") -> BinaryIO:
-    """Open *path* for binary reading (``-`` = stdin; .gz/.bz2/.xz by extension)."""
-    if path == "-":
-        return sys.stdin.buffer
+def check_input(path: str, what: str = "input file") -> None:
+    """Fail with one line if *path* is empty, a directory or missing."""
     if not path:
         raise W2VError(f"{what}: empty path")
     if os.path.isdir(path):
         raise W2VError(f"{what} {path!r} is a directory")
     if not os.path.exists(path):
         raise W2VError(f"{what} {path!r} not found")
+
+
+def open_input(path: str, what: str = "input file") -> BinaryIO:
+    """Open *path* for binary reading (``-`` = stdin; .gz/.bz2/.xz by extension)."""
+    if path == "-":
+        return sys.stdin.buffer
+    check_input(path, what)
     opener = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
     try:
         if opener is not None:
