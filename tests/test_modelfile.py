@@ -469,3 +469,15 @@ def test_vocab_errors(blob, offsets, message):
     with pytest.raises(W2VError) as info:
         M.vocab_from_arrays(arr, np.array(offsets), what="model file 'm'")
     assert str(info.value) == f"model file 'm': {message}"
+
+
+def test_rewriting_a_model_over_its_own_mapped_file(tmp_path):
+    path = good_file(tmp_path)
+    arrays, meta = M.read(path)
+    M.write(path, {**arrays, "extra": np.arange(3, dtype=np.int64)}, {**meta, "epoch": 2})
+    assert arrays["syn0"][3, 4] == 19.0     # the old mapping still sees the old file
+    again, meta2 = M.read(path)
+    assert meta2 == {"size": 5, "epoch": 2}
+    assert np.array_equal(again["syn0"], np.arange(20, dtype=np.float32).reshape(4, 5))
+    assert again["extra"].tolist() == [0, 1, 2]
+    assert files_in(tmp_path) == ["m.w2v"]
