@@ -68,6 +68,27 @@ def iter_chunks(stream: BinaryIO, path: str, what: str = "input file",
         yield chunk
 
 
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same file (``-`` is never a file)."""
+    if a == "-" or b == "-":
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def short_path(path: str, width: int = 60) -> str:
+    """*path* cut to about *width* characters for a message: its tail, after ``...``."""
+    if len(path) <= width:
+        return path
+    tail = path[-(width - 3):]
+    cut = tail.find(os.sep)
+    if 0 <= cut < len(tail) - 1:
+        tail = tail[cut:]
+    return "..." + tail
+
+
 def file_size(path: str) -> int:
     """Size in bytes of a plain file, or -1 for stdin/compressed input."""
     if path == "-" or os.path.splitext(path)[1].lower() in _DECOMPRESSORS:

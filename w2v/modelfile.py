@@ -317,3 +317,21 @@ def vocab_from_arrays(blob: np.ndarray, offsets: np.ndarray, *,
     raw = blob.tobytes()
     bounds = offsets.tolist()
     return [raw[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def is_model_file(path: str) -> bool:
+    """Whether *path* is a w2v model file (a safetensors header that names
+    this format); reads only the header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                return False
+            n = struct.unpack("<Q", head)[0]
+            if n > MAX_HEADER or n < 2:
+                return False
+            header = json.loads(f.read(n).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    return isinstance(meta, dict) and meta.get("format") == FORMAT

@@ -51,10 +51,12 @@ class Reporter:
         self.end_line()
         self._write("warning: " + message + "\n")
 
-    def progress(self, line: str, final: bool = False) -> None:
-        """A progress line (debug >= 2)."""
+    def progress(self, line, final: bool = False) -> None:
+        """A progress line (debug >= 2): a string, or (text, priority) fields."""
         if self.debug < 2:
             return
+        if not isinstance(line, str):
+            line = "  ".join(text for text, _ in line)
         now = time.monotonic()
         if self.tty:
             if final or now - self._last >= 0.1:
