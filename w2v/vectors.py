@@ -19,6 +19,7 @@ from . import _vecio
 from .errors import W2VError
 from .io import atomic_output, file_size, iter_chunks, open_input
 from .progress import Reporter
+from .search import analogy_batch, nearest
 
 _TEXT_BLOCK = 4096
 
@@ -136,8 +137,6 @@ class Vectors:
         """The *n* words nearest (cosine) to the normalised sum of the unit
         vectors of *positive* minus those of *negative* (C's ``distance`` for
         a list of words); the query words are left out."""
-        from .query import nearest
-
         pos = [positive] if isinstance(positive, (str, bytes)) else list(positive)
         neg = [negative] if isinstance(negative, (str, bytes)) else list(negative)
         ip = [self.index(w) for w in pos]
@@ -150,8 +149,6 @@ class Vectors:
     def analogy(self, a, b, c, n: int = 10, method: str = "3cosadd") -> List[Tuple[object, float]]:
         """Words d with a : b :: c : d, best first (C's ``word-analogy``:
         nearest to b - a + c with positive cosine; or 3CosMul)."""
-        from .query import analogy_batch
-
         ids = [self.index(w) for w in (a, b, c)]
         idx, scores = analogy_batch(self.unit, np.array([ids]), n, method)[0]
         return [(self.words[i], float(s)) for i, s in zip(idx, scores)]
