@@ -37,7 +37,7 @@ def top_n(scores: np.ndarray, n: int, exclude: Sequence[Sequence[int]],
     return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(scores.shape[0])]
 
 
-def _scan(V: int, Q: int, n: int, exclude: Sequence[Sequence[int]], floor: float,
+def scan(V: int, Q: int, n: int, exclude: Sequence[Sequence[int]], floor: float,
           fill: Callable[[int, int, np.ndarray], None]) -> List[Tuple[np.ndarray, np.ndarray]]:
     """Run the top-n selection over all V words in chunks: ``fill(c0, c1, out)``
     writes the Q x (c1 - c0) scores of words c0..c1 into *out*.  Small score
@@ -72,7 +72,7 @@ def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[in
         def fill(c0: int, c1: int, dst: np.ndarray, qb=qb) -> None:
             np.matmul(qb, unit[c0:c1].T, out=dst)
 
-        out.extend(_scan(unit.shape[0], qb.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
+        out.extend(scan(unit.shape[0], qb.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
     return out
 
 
@@ -106,5 +106,5 @@ def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = "3cos
             np.multiply(sims[:, 1], sims[:, 2], out=dst)
             dst /= sims[:, 0] + _EPS_3COSMUL
 
-        out.extend(_scan(unit.shape[0], part.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
+        out.extend(scan(unit.shape[0], part.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
     return out
