@@ -235,6 +235,38 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
     run_similarity(file, pairs, threshold=threshold, fmt=fmt)
 
 
+# --------------------------------------------------------------------------- formats and pictures
+@cli.command("convert", cls=Command, context_settings=CONTEXT)
+@click.argument("src", metavar="IN")
+@click.argument("dst", metavar="OUT")
+@click.option("-format", "fmt", type=click.Choice(["bin", "text", "glove", "npy", "tsv"]), default=None,
+              help="Output format [default: from OUT's extension: .bin, .txt/.vec, .npy, .tsv].")
+@click.option("-limit", "limit", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep only the first (most frequent) N words; 0 = all.")
+@click.option("-normalize", "normalize", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = write unit-length vectors.")
+def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: int) -> None:
+    """Convert vectors between formats.
+
+    IN is read in any format w2v knows (detected): word2vec binary or text,
+    fastText .vec, GloVe text, NAME.npy + NAME.words.txt, vectors.tsv +
+    metadata.tsv.  OUT is written as: bin = word2vec binary (.bin); text =
+    word2vec text (.txt, .vec); glove = text without the header line;
+    npy = OUT.npy + OUT.words.txt (one word per line); tsv = the TensorBoard
+    projector's vectors.tsv + metadata.tsv.  .gz/.bz2/.xz after a text or
+    binary name compresses it.
+
+    \b
+    Example:
+      w2v convert vectors.bin vectors.txt -limit 50000
+      w2v convert glove.6B.100d.txt glove.bin -normalize 1
+      w2v convert vectors.bin projector/vectors.tsv -limit 10000
+    """
+    from .convert import run
+
+    run(src, dst, fmt=fmt, limit=limit, normalize=normalize)
+
+
 def _usage_line(exc: click.ClickException) -> str:
     msg = exc.format_message().replace("\n", " ")
     ctx = getattr(exc, "ctx", None)
