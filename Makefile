@@ -25,7 +25,7 @@ all: install
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7"
+	$(PIP) install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7" "matplotlib>=3.5"
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.deps $(SOURCES)

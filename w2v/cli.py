@@ -267,6 +267,31 @@ def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: i
     run(src, dst, fmt=fmt, limit=limit, normalize=normalize)
 
 
+@cli.command("plot", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="VECTORS")
+@click.argument("words", metavar="WORD...", nargs=-1, required=True)
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="The picture: .png, .svg (labels stay text) or .pdf.")
+@click.option("-neighbours", "neighbours", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also show each word's N nearest words.")
+@click.option("-method", "method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="pca: principal components (numpy); tsne: t-SNE (needs scikit-learn).")
+def plot_cmd(file: str, words: tuple, output: str, neighbours: int, method: str) -> None:
+    """Draw a 2-D map of words and their neighbours.
+
+    One colour per WORD and its neighbours; the WORDs are drawn larger and
+    bold.  Needs matplotlib: pip install "w2v[plot]".
+
+    \b
+    Example:
+      w2v plot vectors.bin king water god -neighbours 8 -output map.png
+    """
+    from .plot import plot
+
+    summary = plot(file, list(words), output, neighbours=neighbours, method=method)
+    click.echo(f"w2v plot: {summary}", err=True)
+
+
 def _usage_line(exc: click.ClickException) -> str:
     msg = exc.format_message().replace("\n", " ")
     ctx = getattr(exc, "ctx", None)
