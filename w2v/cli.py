@@ -241,9 +241,9 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
 @click.argument("dst", metavar="OUT")
 @click.option("-format", "fmt", type=click.Choice(["bin", "text", "glove", "npy", "tsv"]), default=None,
               help="Output format [default: from OUT's extension: .bin, .txt/.vec, .npy, .tsv].")
-@click.option("-limit", "limit", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("-limit", "limit", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
               help="Keep only the first (most frequent) N words; 0 = all.")
-@click.option("-normalize", "normalize", type=click.IntRange(0, 1), default=0, show_default=True,
+@click.option("-normalize", "normalize", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,
               help="1 = write unit-length vectors.")
 def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: int) -> None:
     """Convert vectors between formats.
@@ -252,7 +252,7 @@ def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: i
     fastText .vec, GloVe text, NAME.npy + NAME.words.txt, vectors.tsv +
     metadata.tsv.  OUT is written as: bin = word2vec binary (.bin); text =
     word2vec text (.txt, .vec); glove = text without the header line;
-    npy = OUT.npy + OUT.words.txt (one word per line); tsv = the TensorBoard
+    npy = NAME.npy + NAME.words.txt (one word per line); tsv = the TensorBoard
     projector's vectors.tsv + metadata.tsv.  .gz/.bz2/.xz after a text or
     binary name compresses it.
 
@@ -272,7 +272,7 @@ def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: i
 @click.argument("words", metavar="WORD...", nargs=-1, required=True)
 @click.option("-output", "output", metavar="FILE", required=True,
               help="The picture: .png, .svg (labels stay text) or .pdf.")
-@click.option("-neighbours", "neighbours", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("-neighbours", "neighbours", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also show each word's N nearest words.")
 @click.option("-method", "method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
               help="pca: principal components (numpy); tsne: t-SNE (needs scikit-learn).")

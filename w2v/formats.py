@@ -98,33 +98,41 @@ def read_npy(path: str, buf, limit: Optional[int], what: str) -> Tuple[List[byte
 
 def read_tsv(path: str, buf, limit: Optional[int], what: str) -> Tuple[List[bytes], np.ndarray]:
     """A projector ``vectors.tsv`` (*buf*: the file's bytes)."""
-    lines = bytes(buf).split(b"\n")
-    if lines and lines[-1].strip() == b"":
-        lines.pop()
-    total = len(lines)
-    if limit and limit > 0:
-        lines = lines[:int(limit)]
-    if not lines:
+    data = bytes(buf)
+    total = sum(1 for ln in data.split(b"\n") if ln.strip())
+    if not total:
         raise W2VError(f"{what} {path!r} has no rows")
-    rows = [ln.rstrip(b"\r").split(b"\t") for ln in lines]
-    D = len(rows[0])
-    for i, r in enumerate(rows):
-        if len(r) != D:
-            raise W2VError(f"{what} {path!r}: line {i + 1} has {len(r)} values, line 1 has {D}")
+    rows = total if not limit or limit <= 0 else min(total, int(limit))
     try:
-        m = np.array(rows, dtype=np.bytes_).astype(np.float32)
-    except ValueError:
-        for i, r in enumerate(rows):
-            for x in r:
-                try:
-                    float(x)
-                except ValueError:
-                    raise W2VError(f"{what} {path!r}: line {i + 1}: {x[:30].decode('utf-8', 'replace')!r} "
-                                   f"is not a number") from None
-        raise
+        m = np.loadtxt(io.BytesIO(data), delimiter="\t", dtype=np.float32, ndmin=2,
+                       max_rows=rows, comments=None)
+    except ValueError as exc:
+        _tsv_problem(data, path, what)
+        raise W2VError(f"{what} {path!r}: {str(exc).splitlines()[0]}") from None
     words = _read_words(path, "tsv", what)
     _check_rows(words, m, total, path, "tsv", what)
-    return words[:len(m)], m
+    return words[:rows], m
+
+
+def _tsv_problem(data: bytes, path: str, what: str) -> None:
+    """Raise the first problem of a ``.tsv`` matrix, named by line."""
+    lines = [ln.rstrip(b"\r") for ln in data.split(b"\n")]
+    width = None
+    for i, ln in enumerate(lines):
+        if not ln.strip():
+            continue
+        fields = ln.split(b"\t")
+        if width is None:
+            width = (len(fields), i + 1)
+        elif len(fields) != width[0]:
+            raise W2VError(f"{what} {path!r}: line {i + 1} has {len(fields)} values, "
+                           f"line {width[1]} has {width[0]}")
+        for x in fields:
+            try:
+                float(x)
+            except ValueError:
+                raise W2VError(f"{what} {path!r}: line {i + 1}: {x[:30].decode('utf-8', 'replace')!r} "
+                               f"is not a number") from None
 
 
 def looks_like_tsv(buf) -> bool:

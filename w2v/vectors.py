@@ -92,6 +92,8 @@ def save(path: str, words: Sequence, matrix: np.ndarray, fmt: Optional[str] = No
     """Write *words* and *matrix* to *path* in *fmt* (see :func:`output_format`);
     returns the format written."""
     fmt = output_format(path, fmt)
+    if len(words) != np.shape(matrix)[0] or np.ndim(matrix) != 2:
+        raise ValueError(f"{len(words)} words but a matrix of shape {np.shape(matrix)}")
     if fmt == "npy":
         formats.write_npy(path, words, matrix)
     elif fmt == "tsv":
@@ -461,10 +463,12 @@ def sniff(buf, path: str, what: str = "vectors file") -> str:
         raise W2VError(f"{what} {path!r} is a fastText model (.bin), not a vectors file: "
                        f"load the .vec file that fastText writes beside it")
     line = _first_line(buf)
-    if _strip_compression(path).lower().endswith(".tsv") or formats.looks_like_tsv(buf):
+    if _strip_compression(path).lower().endswith(".tsv"):
         return "tsv"
     if _is_header(line) and b"\n" in bytes(buf[:_HEADER_MAX]):
         return "word2vec"
+    if formats.looks_like_tsv(buf):
+        return "tsv"
     if _looks_like_text(line, 0, 0) and not _looks_like_text(b"x " + line, 0, 0):
         return "glove"        # a line of numbers only is a broken header, not a word
     shown = line[:60].decode("utf-8", "replace")
