@@ -25,6 +25,9 @@ def v(tmp_path):
 
 
 def test_container_habits(v):
+    assert isinstance(v, w2v.Vectors)
+    with pytest.raises(AttributeError, match="no attribute 'Vector'"):
+        w2v.Vector
     assert len(v) == 8 and "king" in v and "nope" not in v
     assert v.key_to_index["king"] == 3 and v.index_to_key[3] == "king" and v.vector_size == 4
     np.testing.assert_array_equal(v["king"], [1, 0, 1, 0])

@@ -6,7 +6,7 @@ import os
 
 from ._version import __version__
 
-__all__ = ["__version__", "demo_corpus", "load"]
+__all__ = ["__version__", "Vectors", "demo_corpus", "load"]
 
 
 def demo_corpus() -> str:
@@ -15,7 +15,17 @@ def demo_corpus() -> str:
 
 
 def load(path: str, **kwargs):
-    """Load a word2vec text or binary vectors file (see :func:`w2v.vectors.load`)."""
+    """Load a vectors file: word2vec binary or text, fastText .vec, GloVe,
+    .npy or projector .tsv pair, detected (see :func:`w2v.vectors.load`)."""
     from .vectors import load as _load
 
     return _load(path, **kwargs)
+
+
+def __getattr__(name: str):
+    # w2v.Vectors without importing numpy for every command at start-up
+    if name == "Vectors":
+        from .vectors import Vectors
+
+        return Vectors
+    raise AttributeError(f"module 'w2v' has no attribute {name!r}")

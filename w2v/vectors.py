@@ -3,10 +3,13 @@
 Text:   ``V D\\n`` then per word ``word v1 v2 ... vD \\n`` (``%f``, trailing space)
 Binary: ``V D\\n`` then per word ``word``, a space, D little-endian float32, ``\\n``
 Classes: no header, ``word class\\n`` per word.
+GloVe:  text without the header line.
+Also read and written: numpy ``.npy`` and projector ``.tsv`` pairs (:mod:`w2v.formats`).
 
 Every writer goes through :func:`w2v.io.atomic_output`.  :func:`load` reads
-both formats (detected), with or without the binary records' ``\\n``
-(gensim omits it) and with or without the text lines' trailing space."""
+every format (detected), with or without the binary records' ``\\n``
+(gensim omits it) and with or without the text lines' trailing space.
+:class:`Vectors` has w2v's look-ups and gensim's ``KeyedVectors`` names."""
 from __future__ import annotations
 
 import bz2
