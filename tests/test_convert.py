@@ -195,6 +195,8 @@ def test_convert_errors_leave_nothing(tmp_path):
 
 
 def test_convert_cli(tmp_path, w2v_cli):
+    listing = w2v_cli("-h").stdout.decode()
+    assert "\n  convert " in listing and "\n  plot " in listing, listing
     put(tmp_path, "glove.txt", glove_bytes())
     r = w2v_cli("convert", "glove.txt", "g.bin", "-limit", "6")
     assert r.returncode == 0, r
@@ -203,6 +205,9 @@ def test_convert_cli(tmp_path, w2v_cli):
     # every command reads the other formats too
     r = w2v_cli("distance", "glove.txt", "king", "-n", "1", "-format", "tsv")
     assert r.returncode == 0 and r.stdout == b"king\tman\t0.707107\n", r
+    assert w2v_cli("convert", "glove.txt", "g.npy").returncode == 0
+    r = w2v_cli("analogy", "g.npy", "man", "king", "woman", "-n", "1", "-format", "tsv")
+    assert r.returncode == 0 and r.stdout.startswith(b"man king woman\tqueen\t"), r
     for args, msg in [
         (("convert", "glove.txt", "o.xyz"), "w2v convert: error: cannot tell the output format from the name 'o.xyz'"),
         (("convert", "nope.bin", "o.txt"), "w2v convert: error: vectors file 'nope.bin' not found"),
