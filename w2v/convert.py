@@ -7,6 +7,7 @@ import sys
 from typing import Optional
 
 from .errors import W2VError
+from .io import check_writable
 from .vectors import load, normalize_rows, output_format, save
 
 
@@ -17,6 +18,7 @@ def convert(src: str, dst: str, fmt: Optional[str] = None, limit: int = 0,
     if limit < 0:
         raise W2VError(f"-limit must be >= 0 (got {limit}); 0 = all words")
     fmt = output_format(dst, fmt)            # a bad name fails before the reading
+    check_writable(dst, "output file")
     v = load(src, errors="bytes", limit=limit or None)
     matrix = normalize_rows(v.vectors) if normalize else v.vectors
     save(dst, v.words, matrix, fmt)

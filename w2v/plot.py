@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import W2VError
+from .io import atomic_output, check_writable
 from .vectors import Vectors, load
 
 KINDS = (".png", ".svg", ".pdf")
@@ -119,8 +120,6 @@ def draw(labels: Sequence[str], groups: Sequence[int], xy: np.ndarray, n_queries
         ax.legend(loc="best", fontsize=10, framealpha=0.8)
     fig.tight_layout()
     _place_labels(fig, ax, xy, sorted(notes, key=lambda t: t[0]), n_queries)
-    from .io import atomic_output
-
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         with atomic_output(output, "output file") as out:
             fig.savefig(out, format=os.path.splitext(output)[1][1:].lower())
@@ -134,15 +133,18 @@ def _place_labels(fig, ax, xy: np.ndarray, notes, n_queries: int) -> None:
 
     renderer = FigureCanvasAgg(fig).get_renderer()
     px = ax.transData.transform(xy)
-    boxes = [(x - r, y - r, x + r, y + r)
-             for k, (x, y) in enumerate(px) for r in [6.0 if k < n_queries else 3.0]]
+    r = np.where(np.arange(len(px)) < n_queries, 6.0, 3.0)
+    boxes = np.concatenate([px - r[:, None], px + r[:, None]], axis=1)   # points: x0 y0 x1 y1
+    boxes = np.concatenate([boxes, np.zeros((len(notes), 4))])
+    used = len(px)
     to_points = 72.0 / fig.dpi
-    frame = ax.get_window_extent(renderer)
+    f = ax.get_window_extent(renderer)
+    frame = np.array([[f.x0, f.y0, f.x1, f.y1]])
 
-    def overlap(a, b) -> float:
-        w = min(a[2], b[2]) - max(a[0], b[0])
-        h = min(a[3], b[3]) - max(a[1], b[1])
-        return w * h if w > 0 and h > 0 else 0.0
+    def overlaps(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+        w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+        h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+        return np.clip(w, 0, None) * np.clip(h, 0, None)
 
     for i, note in notes:
         ext = note.get_window_extent(renderer)
@@ -150,17 +152,18 @@ def _place_labels(fig, ax, xy: np.ndarray, notes, n_queries: int) -> None:
         x, y = px[i]
         spots = [(5, 1), (5, -h - 1), (-w - 5, 1), (-w - 5, -h - 1), (5, -h / 2), (-w - 5, -h / 2)]
         spots += [(5, s * (1 + k) * 0.8 * h + (1 if s > 0 else -h - 1)) for k in range(4) for s in (1, -1)]
-        best, best_cost = spots[0], None
+        others = np.delete(boxes[:used], i, axis=0)        # not the label's own point
+        best, best_cost = spots[0], np.inf
         for dx, dy in spots:
-            box = (x + dx, y + dy, x + dx + w, y + dy + h)
-            cost = sum(overlap(box, b) for k, b in enumerate(boxes) if k != i)
-            cost += 10 * (w * h - overlap(box, (frame.x0, frame.y0, frame.x1, frame.y1)))  # outside
-            if best_cost is None or cost < best_cost:
+            box = np.array([x + dx, y + dy, x + dx + w, y + dy + h])
+            cost = overlaps(box, others).sum() + 10 * (w * h - overlaps(box, frame)[0])  # outside
+            if cost < best_cost:
                 best, best_cost = (dx, dy), cost
             if cost == 0:
                 break
         note.set_position((best[0] * to_points, best[1] * to_points))
-        boxes.append((x + best[0], y + best[1], x + best[0] + w, y + best[1] + h))
+        boxes[used] = (x + best[0], y + best[1], x + best[0] + w, y + best[1] + h)
+        used += 1
 
 
 def plot(vectors, words: Sequence[str], output: str, neighbours: int = 0, method: str = "pca",
@@ -178,6 +181,7 @@ def plot(vectors, words: Sequence[str], output: str, neighbours: int = 0, method
     if not words:
         raise W2VError("give at least one word to plot")
     _matplotlib()                                  # fail before loading a large file
+    check_writable(output, "output file")
     v = vectors if isinstance(vectors, Vectors) else load(vectors, normalize=True)
     rows, groups = points(v, words, neighbours)
     if len(rows) < 2:
