@@ -180,6 +180,8 @@ def test_convert_errors_leave_nothing(tmp_path):
         convert(src, str(tmp_path / "o.dat"))
     with pytest.raises(W2VError, match=r"npy files are not written compressed"):
         convert(src, str(tmp_path / "o.npy.gz"))
+    with pytest.raises(W2VError, match="folder .* does not exist"):
+        convert(src, str(tmp_path / "no" / "o.txt"))
     with pytest.raises(W2VError, match="unknown format 'csv'"):
         convert(src, str(tmp_path / "o.txt"), "csv")
     os.mkdir(tmp_path / "o.words.txt")                      # the words file cannot be written

@@ -85,6 +85,8 @@ def test_errors(vec, tmp_path, w2v_cli):
     with pytest.raises(W2VError, match="at least one word"):
         plot(vec, [], str(tmp_path / "map.png"))
     pytest.importorskip("matplotlib")
+    with pytest.raises(W2VError, match="folder .* does not exist"):
+        plot(vec, ["king", "man"], str(tmp_path / "no" / "map.png"))
     with pytest.raises(W2VError, match="at least two points"):
         plot(vec, ["king"], str(tmp_path / "map.png"))
     r = w2v_cli("plot", vec, "king", "nope", "-output", "m.png")
