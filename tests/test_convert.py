@@ -219,3 +219,7 @@ def test_convert_cli(tmp_path, w2v_cli):
         r = w2v_cli(*args)
         assert r.returncode != 0 and len(r.err_lines) == 1 and r.err_lines[0].startswith(msg), r
     assert not os.path.exists(tmp_path / "o.txt")
+    r = w2v_cli("convert", "glove.txt", "-", "-format", "text", "-limit", "2")
+    assert r.returncode == 0 and r.stdout == text_bytes(TINY[:2]), r
+    r = w2v_cli("convert", "glove.txt", "-", "-format", "npy")
+    assert r.err_lines == ["w2v convert: error: npy output is a pair of files; it cannot go to standard output"], r

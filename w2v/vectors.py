@@ -88,6 +88,8 @@ def output_format(path: str, fmt: Optional[str] = None) -> str:
         raise W2VError(f"unknown format {fmt!r} (use one of {', '.join(SAVE_FORMATS)})")
     if compressed and fmt in ("npy", "tsv"):
         raise W2VError(f"output file {path!r}: {fmt} files are not written compressed")
+    if path == "-" and fmt in ("npy", "tsv"):
+        raise W2VError(f"{fmt} output is a pair of files; it cannot go to standard output")
     return fmt
 
 
