@@ -25,7 +25,7 @@ all: install
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7" safetensors
+	$(PIP) install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7" safetensors "matplotlib>=3.5"
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.deps $(SOURCES)

@@ -6,7 +6,7 @@ import os
 
 from ._version import __version__
 
-__all__ = ["__version__", "Model", "EpochInfo", "demo_corpus", "load", "train"]
+__all__ = ["__version__", "EpochInfo", "Model", "Vectors", "demo_corpus", "load", "train"]
 
 
 def demo_corpus() -> str:
@@ -15,15 +15,11 @@ def demo_corpus() -> str:
 
 
 def load(path: str, **kwargs):
-    """Load a vectors file (see :func:`w2v.vectors.load`) or, given a model
-    file (``-save-model``, ``-checkpoint``), its word vectors."""
-    from .modelfile import is_model_file
+    """Load word vectors: word2vec binary or text, fastText .vec, GloVe,
+    .npy or projector .tsv pair, or a w2v model file's word vectors, detected
+    (see :func:`w2v.vectors.load`)."""
     from .vectors import load as _load
 
-    if is_model_file(path):
-        from .api import Model as _Model
-
-        return _Model.load(path).vectors
     return _load(path, **kwargs)
 
 
@@ -35,6 +31,11 @@ def train(corpus, **kwargs):
 
 
 def __getattr__(name: str):
+    # the classes without importing numpy for every command at start-up
+    if name == "Vectors":
+        from .vectors import Vectors
+
+        return Vectors
     if name == "Model":
         from .api import Model
 

@@ -294,6 +294,63 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
     run_similarity(file, pairs, threshold=threshold, fmt=fmt)
 
 
+# --------------------------------------------------------------------------- formats and pictures
+@cli.command("convert", cls=Command, context_settings=CONTEXT)
+@click.argument("src", metavar="IN")
+@click.argument("dst", metavar="OUT")
+@click.option("-format", "fmt", type=click.Choice(["bin", "text", "glove", "npy", "tsv"]), default=None,
+              help="Output format [default: from OUT's extension: .bin, .txt/.vec, .npy, .tsv].")
+@click.option("-limit", "limit", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep only the first (most frequent) N words; 0 = all.")
+@click.option("-normalize", "normalize", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = write unit-length vectors.")
+def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: int) -> None:
+    """Convert vectors between formats.
+
+    IN is read in any format w2v knows (detected): word2vec binary or text,
+    fastText .vec, GloVe text, NAME.npy + NAME.words.txt, vectors.tsv +
+    metadata.tsv.  OUT is written as: bin = word2vec binary (.bin); text =
+    word2vec text (.txt, .vec); glove = text without the header line;
+    npy = NAME.npy + NAME.words.txt (one word per line); tsv = the TensorBoard
+    projector's vectors.tsv + metadata.tsv.  .gz/.bz2/.xz after a text or
+    binary name compresses it.
+
+    \b
+    Example:
+      w2v convert vectors.bin vectors.txt -limit 50000
+      w2v convert glove.6B.100d.txt glove.bin -normalize 1
+      w2v convert vectors.bin projector/vectors.tsv -limit 10000
+    """
+    from .convert import run
+
+    run(src, dst, fmt=fmt, limit=limit, normalize=normalize)
+
+
+@cli.command("plot", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="VECTORS")
+@click.argument("words", metavar="WORD...", nargs=-1, required=True)
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="The picture: .png, .svg (labels stay text) or .pdf.")
+@click.option("-neighbours", "neighbours", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also show each word's N nearest words.")
+@click.option("-method", "method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="pca: principal components (numpy); tsne: t-SNE (needs scikit-learn).")
+def plot_cmd(file: str, words: tuple, output: str, neighbours: int, method: str) -> None:
+    """Draw a 2-D map of words and their neighbours.
+
+    One colour per WORD and its neighbours; the WORDs are drawn larger and
+    bold.  Needs matplotlib: pip install "w2v[plot]".
+
+    \b
+    Example:
+      w2v plot vectors.bin king water god -neighbours 8 -output map.png
+    """
+    from .plot import plot
+
+    summary = plot(file, list(words), output, neighbours=neighbours, method=method)
+    click.echo(f"w2v plot: {summary}", err=True)
+
+
 def _usage_line(exc: click.ClickException) -> str:
     msg = exc.format_message().replace("\n", " ")
     ctx = getattr(exc, "ctx", None)

@@ -174,7 +174,7 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
     (``-`` = standard input), an open binary file or the bytes themselves;
     *threshold*: use only the first words (0 = all); *method*: ``3cosadd``
     (compute-accuracy) or ``3cosmul``."""
-    from .query import METHODS, analogy_batch
+    from .search import METHODS, analogy_batch
 
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
         raise W2VError(f"-threshold must be an integer >= 0 (got {threshold}); 0 = whole vocabulary")
