@@ -132,11 +132,12 @@ def _report(reporter: Reporter, kernel, total: float, start: float, threads: int
     elapsed = max(time.monotonic() - start, 1e-9)
     frac = min(done / max(total - 1, 1.0), 1.0)
     wts = done / (elapsed * threads) / 1000.0
-    eta = elapsed * (1 - frac) / frac if frac > 0 else 0.0
-    line = (f"Alpha: {kernel.alpha:f}  Progress: {frac * 100:.2f}%  "
-            f"Words/thread/sec: {wts:.2f}k  Elapsed: {fmt_duration(elapsed)}  "
-            + ("" if final else f"ETA: {fmt_duration(eta)}"))
-    reporter.progress(line.rstrip(), final=final)
+    # (text, priority): on a narrow terminal the highest numbers go first
+    fields = [(f"Alpha: {kernel.alpha:f}", 3), (f"Progress: {frac * 100:.2f}%", 0),
+              (f"Words/thread/sec: {wts:.2f}k", 1), (f"Elapsed: {fmt_duration(elapsed)}", 4)]
+    if not final and frac > 0:          # no ETA before anything was trained
+        fields.append((f"ETA: {fmt_duration(elapsed * (1 - frac) / frac)}", 5))
+    reporter.progress(fields, final=final)
 
 
 def kmeans_classes(syn0: np.ndarray, k: int, iterations: int = 10) -> np.ndarray:
