@@ -8,10 +8,12 @@ import io
 import os
 import pty
 import re
+import select
 import struct
 import subprocess
 import sys
 import termios
+import time
 
 import pytest
 
@@ -164,8 +166,11 @@ def run_on_terminal(args, cwd, cols: int = 80, timeout: float = 120):
                          stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
     os.close(slave)
     chunks = []
+    deadline = time.monotonic() + timeout
     try:
         while True:
+            left = deadline - time.monotonic()
+            assert left > 0 and select.select([master], [], [], left)[0], f"no end after {timeout} s: {chunks}"
             try:
                 data = os.read(master, 1 << 16)
             except OSError:                            # EIO: the child closed the terminal
