@@ -78,17 +78,6 @@ def same_file(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def short_path(path: str, width: int = 60) -> str:
-    """*path* cut to about *width* characters for a message: its tail, after ``...``."""
-    if len(path) <= width:
-        return path
-    tail = path[-(width - 3):]
-    cut = tail.find(os.sep)
-    if 0 <= cut < len(tail) - 1:
-        tail = tail[cut:]
-    return "..." + tail
-
-
 def file_size(path: str) -> int:
     """Size in bytes of a plain file, or -1 for stdin/compressed input."""
     if path == "-" or os.path.splitext(path)[1].lower() in _DECOMPRESSORS:

@@ -98,7 +98,8 @@ def run(cfg: PhrasesConfig, reporter: Optional[Reporter] = None) -> PhrasesResul
     """Run word2phrase as configured: read ``cfg.train``, write ``cfg.output``."""
     reporter = reporter or Reporter(cfg.debug)
     _check_paths(cfg)
-    reporter.info(f"Starting phrases using file {cfg.train if cfg.train != '-' else describe('-')}")
+    start = "Starting phrases using file "
+    reporter.info(start + (reporter.path(cfg.train, len(start)) if cfg.train != "-" else describe("-")))
     words = _text.WordTable(1 << 16)
     words.add_word(NEWLINE, 0)
     with spool_errors():

@@ -21,7 +21,10 @@ PROMPTS = {
 _HEADERS = {
     "distance": b"\n" + b" " * 46 + b"Word       Cosine distance\n" + b"-" * 72 + b"\n",
     "analogy": b"\n" + b" " * 46 + b"Word              Distance\n" + b"-" * 72 + b"\n",
+    # 3CosMul scores are not cosines (they go above 1): the column says so
+    "3cosmul": b"\n" + b" " * 46 + b"Word         3CosMul score\n" + b"-" * 72 + b"\n",
 }
+NOT_IN_VOCABULARY = "not in vocabulary"
 FORMATS = ("text", "tsv", "json")
 _LINES_PER_BATCH = 4 * _QUERY_BLOCK   # query lines gathered before a search
 
@@ -36,6 +39,9 @@ class _Session:
         self.out, self.err = out, err
         self.index = vectors.word_index
         self.bytes_words = bool(vectors.words) and isinstance(vectors.words[0], bytes)
+        self.measure = "3cosmul" if kind == "analogy" and method == "3cosmul" else "cosine"
+        self.asked = 0                        # queries answered
+        self.failed: List[Tuple[str, str]] = []   # (query, why) for those not answered
 
     def _word_bytes(self, w) -> bytes:
         return w if isinstance(w, bytes) else w.encode("utf-8", "surrogateescape")
@@ -90,28 +96,45 @@ class _Session:
                              exclude=jobs)
 
     def _render(self, tokens, ids, problem, result) -> bytes:
+        """The answer to one query; a query that cannot be answered is
+        shown too (and remembered in ``failed``)."""
+        query = b" ".join(tokens).decode("utf-8", "replace")
+        self.asked += 1
+        message = unknown = None
+        if problem == "few":
+            message = f"three words are needed ({len(tokens)} given)"
+        elif problem == "oov":
+            message = NOT_IN_VOCABULARY
+            unknown = [t.decode("utf-8", "replace") for t in tokens if self._lookup(t) < 0]
+        if message is not None:
+            why = message if unknown is None else f"{message}: {', '.join(unknown)}"
+            self.failed.append((query, why if unknown == [query] else f"{why} (query {query!r})"))
         if self.fmt == "text":
             return self._render_text(tokens, ids, problem, result)
-        query = b" ".join(tokens).decode("utf-8", "replace")
-        message = None
-        if problem == "few":
-            message = f"{len(tokens)} words given; three are needed"
-        elif problem == "oov":
-            message = f"out of dictionary word: {tokens[len(ids) - 1].decode('utf-8', 'replace')}"
         if self.fmt == "json":
-            rec = {"query": query, "error": message, "results": []}
-            if result is not None:
-                rec["results"] = [{"word": self._word_str(self.v.words[i]), "score": round(float(s), 6)}
-                                  for i, s in zip(*result)]
+            rec = {"query": query, "measure": self.measure, "error": message}
+            if unknown is not None:
+                rec["unknown"] = unknown
+            rec["results"] = [] if result is None else [
+                {"word": self._word_str(self.v.words[i]), "score": round(float(s), 6)}
+                for i, s in zip(*result)]
             return json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
-        # tsv: query, word, score; problems go to standard error
-        if message is not None:
-            self.err.write(f"w2v {self.kind}: {message} (query {query!r})\n".encode("utf-8"))
-            self.err.flush()
-            return b""
+        # tsv: query, word, score; a query without results (unknown word, or
+        # nothing qualified) is one line with empty word and score fields
         qb = b" ".join(tokens)
+        if result is None or not len(result[0]):
+            return qb + b"\t\t\n"
         return b"".join(b"%s\t%s\t%.6f\n" % (qb, self._word_bytes(self.v.words[i]), float(s))
                         for i, s in zip(*result))
+
+    def failure(self) -> Optional[str]:
+        """One line about the queries that could not be answered, if any."""
+        if not self.failed:
+            return None
+        why = self.failed[0][1]
+        if len(self.failed) == 1:
+            return why
+        return f"{len(self.failed)} of {self.asked} queries not answered; the first: {why}"
 
     def _render_text(self, tokens, ids, problem, result) -> bytes:
         """word2vec.c's output for one input line."""
@@ -124,7 +147,7 @@ class _Session:
         if problem == "oov":
             parts.append(b"Out of dictionary word!\n")
             return b"".join(parts)
-        parts.append(_HEADERS[self.kind])
+        parts.append(_HEADERS["3cosmul" if self.measure == "3cosmul" else self.kind])
         for i, s in zip(*result):
             parts.append(b"%50s\t\t%f\n" % (self._word_bytes(self.v.words[i]), float(s)))
         return b"".join(parts)
@@ -201,13 +224,17 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     if lines is not None:
         for s in range(0, len(lines), _LINES_PER_BATCH):
             session.answer(lines[s:s + _LINES_PER_BATCH])
+    elif sys.stdin is None:
         return
-    stdin = sys.stdin
-    if stdin is None:
+    elif sys.stdin.isatty():
+        _interactive(session, PROMPTS[kind])   # like the C tools: exit status 0
         return
-    if stdin.isatty():
-        _interactive(session, PROMPTS[kind])
-        return
-    for batch in _stdin_batches(stdin.fileno(), _LINES_PER_BATCH):
-        if not session.answer(batch):
-            return
+    else:
+        for batch in _stdin_batches(sys.stdin.fileno(), _LINES_PER_BATCH):
+            if not session.answer(batch):
+                break
+    # scripted: every query was answered in the output; the status says
+    # whether some could not be
+    problem = session.failure()
+    if problem is not None:
+        raise W2VError(problem)

@@ -13,7 +13,7 @@ import numpy as np
 from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
 from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
-from .io import check_writable, same_file, short_path
+from .io import check_writable, same_file
 from .model import Model, merge_counts, with_updated_vocab
 from .progress import Reporter
 from .trainer import Checkpointer, Trainer, plan
@@ -160,7 +160,7 @@ def _init_vectors(model: Model, path: str, reporter: Reporter) -> None:
     if rows:
         dst, src = np.array(rows, dtype=np.int64).T
         model.syn0[dst] = vec.vectors[src]
-    reporter.info(f"Initial vectors: {len(rows)} of {len(model.vocab)} words from {short_path(path)}")
+    reporter.info(f"Initial vectors: {len(rows)} of {len(model.vocab)} words from {reporter.path(path, 40)}")
 
 
 def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
@@ -176,7 +176,8 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
     source = source or TextSource(job.train)
     source.check()
     if len(source.paths) == 1 and source.paths[0] != "-":
-        reporter.info(f"Starting training using file {short_path(source.paths[0])}")
+        start = "Starting training using file "
+        reporter.info(start + reporter.path(source.paths[0], len(start)))
     else:
         reporter.info(f"Starting training using {source.name}")
     if resumed is not None:
@@ -222,7 +223,7 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
             raise W2VInterrupted(
                 f"stopped at epoch {min(pr.epoch + 1, pr.epochs)}/{pr.epochs} "
                 f"({100.0 * pr.words_done / max(pr.total_words - 1, 1):.1f} % done); checkpoint written to "
-                f"{short_path(job.checkpoint)}; resume with: w2v train -resume {job.checkpoint}",
+                f"{job.checkpoint}; resume with: w2v train -resume {job.checkpoint}",
                 exit_code=code) from None
         raise W2VInterrupted("training stopped, no output written", exit_code=code) from None
     write_outputs(model, job)
