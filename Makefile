@@ -28,7 +28,9 @@ BENCH_ARGS ?=
 
 COMPILED := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h)
 SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/data/*)
-DEPS     := "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7" safetensors "matplotlib>=3.5"
+# what the tests need besides the package (pyproject's "test" extra, kept in step)
+TEST_DEPS := "pytest>=7" safetensors "matplotlib>=3.5"
+DEPS     := "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
 
 .PHONY: all install demo test bench clean native
 
@@ -71,7 +73,7 @@ demo: install
 $(TVENV)/.deps: pyproject.toml
 	@echo "setting up $(TVENV) (test dependencies)..."
 	$(PYTHON) -m venv $(TVENV)
-	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q "numpy>=1.23" "click>=8.0" "pytest>=7"
+	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
 	touch $@
 
 $(WHEEL)/.built: $(VENV)/.deps $(SOURCES)

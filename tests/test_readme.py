@@ -196,6 +196,19 @@ def write_example_files(folder) -> None:
     (folder / "questions-words.txt").write_bytes(
         b": capital-common-countries\nparis france london england\nberlin germany rome italy\n"
         b": family\nman woman king queen\nboy girl son daughter\nfather mother king queen\n")
+    # vectors in other programs' formats, and the demo's vectors, for convert and plot
+    words = sorted({w for topic in TOPICS for w in topic} | {"god", "water"})
+    vecs = rng.normal(size=(len(words), 100)).astype(np.float32)
+    rows = [w + " " + " ".join("%.5f" % x for x in v) for w, v in zip(words, vecs)]
+    (folder / "glove.6B.100d.txt").write_text("\n".join(rows) + "\n")
+    (folder / "wiki.en.vec").write_text("%d 100\n" % len(words) + "\n".join(rows) + "\n")
+    (folder / "build" / "demo").mkdir(parents=True)
+    with open(folder / "build" / "demo" / "vectors.bin", "wb") as f:
+        f.write(b"%d 100\n" % len(words))
+        for w, v in zip(words, vecs):
+            f.write(w.encode() + b" " + v.tobytes() + b"\n")
+    (folder / "docs").mkdir()
+    (folder / "projector").mkdir()
     (folder / "wordsim353.tsv").write_bytes(
         b"# Word 1\tWord 2\tHuman (mean)\nking\tqueen\t8.58\nman\twoman\t8.30\nparis\tfrance\t7.50\n"
         b"king\tberlin\t2.10\nboy\tthe\t0.90\n")
