@@ -26,7 +26,7 @@ from w2v import corpus as corpus_mod
 from w2v.config import Params, TrainJob
 from w2v.corpus import count_corpus, encode_corpus
 from w2v.errors import W2VError
-from w2v.train import build_corpus
+from w2v.train_command import build_corpus
 from w2v.vocab import EOS, Vocab
 from w2vtest import C_WORD2VEC
 

@@ -39,7 +39,7 @@ class Model(_model.Model):
         """Train *iter* more epochs (default: the model's -iter) on *corpus*
         with a fresh learning-rate schedule (``alpha`` default: the model's).
         Words outside the vocabulary are skipped unless *update_vocab*."""
-        from .train import _continue_model
+        from .train_command import _continue_model
         from .trainer import Trainer, plan
 
         given = set(params)
@@ -106,7 +106,7 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     sentences).  Keyword arguments are ``w2v train``'s hyperparameters
     (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
     ``min_alpha``, ``iter``, ``min_count``, ``seed``) with the same defaults."""
-    from .train import run
+    from .train_command import run
 
     unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})
     if unknown:

@@ -158,7 +158,7 @@ def train_cmd(ctx: click.Context, **flags) -> None:
     """
     import signal
 
-    from .train import Terminated, from_flags, run
+    from .train_command import Terminated, from_flags, run
 
     given = {name for name in flags
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}

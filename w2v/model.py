@@ -180,8 +180,9 @@ class Model:
         return f"<w2v.Model {kind} {len(self.vocab)} words x {p.size}, {state}>"
 
     # ------------------------------------------------------------------ saving
-    def save(self, path: str, what: str = "model file") -> None:
-        """Write the whole model (atomically)."""
+    def save(self, path: str, what: str = "model file", checkpoint: bool = False) -> None:
+        """Write the whole model (atomically).  A *checkpoint* also keeps the
+        job (files and outputs) so that ``-resume`` can finish the run."""
         blob, offsets = modelfile.vocab_to_arrays(self.vocab.words)
         arrays: Dict[str, np.ndarray] = {"syn0": self.syn0, "vocab.counts": self.vocab.counts,
                                          "vocab.offsets": offsets, "vocab.bytes": blob}
@@ -198,7 +199,7 @@ class Model:
             "progress": {"epochs": pr.epochs, "epoch": pr.epoch, "words_done": pr.words_done,
                          "corpus_words": pr.corpus_words, "fingerprint": pr.fingerprint,
                          "seconds": pr.seconds, "runs": pr.runs},
-            "job": self.job.to_dict() if self.job is not None else None,
+            "job": self.job.to_dict() if checkpoint and self.job is not None else None,
         }
         modelfile.write(path, arrays, meta, what)
 
@@ -222,7 +223,7 @@ class Model:
             raise bad("no hyperparameters or progress in its metadata")
         params = Params.from_dict(meta["params"], f"{what} {path!r}")
         words = modelfile.vocab_from_arrays(need("vocab.bytes"), need("vocab.offsets"), what=f"{what} {path!r}")
-        counts = np.asarray(need("vocab.counts"))
+        counts = np.array(need("vocab.counts"))
         if counts.dtype != np.int64 or counts.shape != (len(words),):
             raise bad("vocabulary counts do not match the words")
         if len(words) < 2 or words[0] != EOS:

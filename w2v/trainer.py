@@ -56,7 +56,7 @@ class Checkpointer:
         return now - self.last >= self.every
 
     def write(self, model: Model) -> None:
-        model.save(self.path, "checkpoint file")
+        model.save(self.path, "checkpoint file", checkpoint=True)
         self.last = time.monotonic()
         self.writes += 1
         if self.on_write:

@@ -1,4 +1,4 @@
-"""``w2v train``: wires a job (files, outputs, threads) to a model
+"""The ``w2v train`` command: wires a job (files, outputs, threads) to a model
 (:mod:`w2v.model`) and the trainer (:mod:`w2v.trainer`).
 
 A job starts a new model, resumes a checkpoint (``-resume``) or continues a
@@ -187,7 +187,10 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
         if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
             raise W2VError(f"-train {source.name} is not the text this checkpoint was trained on "
                            f"(its fingerprint differs): give -train the same text")
-        reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.words_done} words done")
+        if pr.finished:
+            reporter.info("The checkpoint's run is finished: writing its outputs")
+        else:
+            reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.words_done} words done")
     elif job.continue_from:
         model, corpus = _continue_model(params, job, given, source, reporter)
         params = model.params

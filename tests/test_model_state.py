@@ -1,0 +1,518 @@
+"""Models that can be kept: save/load, checkpoints and exact resume, continued
+training, context vectors, the training loss and training from Python.
+
+Exact parts (loss, resume, API = CLI) are checked against an independent
+numpy reference or byte for byte; learning is checked statistically on the
+planted corpus of tests/w2vtest.py."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v import _tables
+from w2v.config import Params
+from w2v.corpus import count_corpus
+from w2v.errors import W2VError
+from w2v.model import Model, stream_seed
+from w2v.trainer import Trainer, plan
+from w2vtest import assert_one_line_error, console_script, planted_corpus, read_binary_vectors
+
+M64 = (1 << 64) - 1
+
+
+# ------------------------------------------------------------------ an independent reference
+class SplitMix:
+    """The kernels' random stream (cython_src/w2v/_common.pxd), in Python."""
+
+    def __init__(self, seed: int) -> None:
+        self.s = seed
+
+    def next(self) -> int:
+        self.s = (self.s + 0x9E3779B97F4A7C15) & M64
+        z = self.s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        return ((self.next() >> 32) * n) >> 32
+
+
+def softplus(x: float) -> float:
+    return max(x, 0.0) + float(np.log1p(np.exp(-abs(x))))
+
+
+def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=None, syn1neg=None):
+    """word2vec's updates for one thread, window 1, no subsampling, written
+    out in float32 numpy with the kernel's random draws, returning the
+    matrices and the mean loss per example of each epoch.  The loss of a
+    target with dot f and label l is -log P(l | f): from C's sigmoid table
+    for |f| <= 6 (where the gradient uses it), log(1 + e^-+f) outside."""
+    f32 = np.float32
+    counts = np.bincount(ids, minlength=V).astype(np.int64)
+    table = _tables.exp_table()
+    sig = table.astype(np.float64)
+    loss_table = np.concatenate([-np.log(sig), -np.log1p(-sig)]).astype(np.float32)
+    syn0 = _tables.init_syn0(V, D, seed) if syn0 is None else syn0.copy()
+    syn1 = np.zeros((V, D), f32)
+    syn1neg = np.zeros((V, D), f32) if syn1neg is None else syn1neg.copy()
+    if hs:
+        codes, points, lens = _tables.huffman(counts)
+    if negative:
+        prob, alias = _tables.alias_table(counts)
+    rng = SplitMix(stream_seed(seed, 0))
+    start = f32(alpha if alpha is not None else (0.05 if cbow else 0.025))
+    total = iters * len(ids) + 1
+
+    def index(f):
+        return int((f + f32(6)) * f32(83))
+
+    def label_loss(f, label):
+        if -6 <= f <= 6:
+            return float(loss_table[index(f) + (0 if label else 1000)])
+        return softplus(-f if label else f)
+
+    def draw():
+        r = rng.next()
+        i = ((r >> 32) * V) >> 32
+        if (r & 0xFFFFFFFF) >= prob[i]:
+            i = int(alias[i])
+        if i == 0:
+            i = 1 + rng.below(V - 1)
+        return i
+
+    def train_target(l1, word, neu1e, alpha):
+        loss = 0.0
+        if hs:
+            for d in range(lens[word]):
+                l2 = syn1[points[word, d]]
+                f = f32(np.dot(l1, l2))
+                loss += label_loss(f, 1 - codes[word, d])
+                if f <= -6 or f >= 6:
+                    continue
+                g = (f32(1) - f32(codes[word, d]) - table[index(f)]) * alpha
+                neu1e += g * l2
+                l2 += g * l1
+        if negative:
+            targets = [word]
+            for _ in range(negative):
+                t = draw()
+                if t != word:
+                    targets.append(t)
+            # rows of distinct targets do not interact (dots first); a row
+            # drawn twice sees its first update: sequential either way here
+            for j, t in enumerate(targets):
+                label = 1 if j == 0 else 0
+                f = f32(np.dot(l1, syn1neg[t]))
+                loss += label_loss(f, label)
+                if f > 6:
+                    g = (f32(label) - 1) * alpha
+                elif f < -6:
+                    g = f32(label) * alpha
+                else:
+                    g = (f32(label) - table[index(f)]) * alpha
+                neu1e += g * syn1neg[t]
+                syn1neg[t] += g * l1
+        return loss
+
+    losses, done = [], 0
+    for _ in range(iters):
+        alpha = max(start * f32(1.0 - done / total), start * f32(1e-4))
+        pos = pending = 0
+        loss, examples = 0.0, 0
+        while pos < len(ids):
+            sent = []
+            while pos < len(ids):
+                w = int(ids[pos])
+                pos += 1
+                pending += 1
+                if w == 0:
+                    break
+                sent.append(w)
+            if len(sent) > 1:
+                for a, word in enumerate(sent):
+                    rng.below(1)                     # the dynamic window (1 - 0 = 1)
+                    ctx = [c for c in (a - 1, a + 1) if 0 <= c < len(sent)]
+                    if cbow:
+                        neu1 = (sum((syn0[sent[c]] for c in ctx), np.zeros(D, f32)) / f32(len(ctx))).astype(f32)
+                        neu1e = np.zeros(D, f32)
+                        loss += train_target(neu1, word, neu1e, alpha)
+                        examples += 1
+                        for c in ctx:
+                            syn0[sent[c]] += neu1e
+                    else:
+                        for c in ctx:
+                            neu1e = np.zeros(D, f32)
+                            loss += train_target(syn0[sent[c]].copy(), word, neu1e, alpha)
+                            examples += 1
+                            syn0[sent[c]] += neu1e
+        done += pending
+        losses.append(loss / examples)
+    return syn0, syn1, syn1neg, losses
+
+
+def train_small(corpus, threads=1, **params):
+    model = plan(Model.new(Params(**params), corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
+    Trainer(model, corpus.ids, threads=threads).run()
+    return model
+
+
+TINY = b"a b c a e\nd a b f\nb c d a c\ne f a b\n"
+
+
+@pytest.mark.parametrize("cbow,hs,negative", [(0, 0, 3), (1, 0, 3), (0, 1, 0), (1, 1, 0), (0, 1, 2)])
+def test_loss_and_updates_match_a_numpy_reference(tmp_path, cbow, hs, negative):
+    (tmp_path / "t.txt").write_bytes(TINY * 3)
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    V, D = len(corpus.vocab), 6
+    model = train_small(corpus, size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
+                        min_count=1, seed=4)
+    syn0, syn1, syn1neg, losses = reference(np.asarray(corpus.ids), V, D, cbow=cbow, hs=hs,
+                                            negative=negative, iters=3, seed=4)
+    assert (syn1neg.any() if negative else syn1.any())       # the reference trained something
+    np.testing.assert_allclose(model.syn0, syn0, rtol=1e-5, atol=1e-7)
+    if negative:
+        np.testing.assert_allclose(model.syn1neg, syn1neg, rtol=1e-5, atol=1e-7)
+    assert model.losses == pytest.approx(losses, rel=1e-5)
+    assert all(x > 0 for x in model.losses)
+
+
+def test_loss_outside_the_table_is_exact(tmp_path):
+    """Large vectors put the dots outside C's table (|f| > 6): C clips or
+    skips the gradient there, the loss is still log(1 + e^-f) exactly."""
+    (tmp_path / "t.txt").write_bytes(TINY * 3)
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    V, D = len(corpus.vocab), 6
+    model = plan(Model.new(Params(size=D, window=1, sample=0, cbow=0, hs=0, negative=3, iter=1,
+                                  min_count=1, seed=4), corpus.vocab), len(corpus.ids), 1, "")
+    model.syn0 *= 4000.0           # |syn0| ~ 200: dots far outside [-6, 6] once syn1neg moves
+    model.syn1neg[:] = np.random.default_rng(0).normal(0, 0.05, model.syn1neg.shape).astype(np.float32)
+    start0, start1 = model.syn0.copy(), model.syn1neg.copy()
+    Trainer(model, corpus.ids, threads=1).run()
+    ref = reference(np.asarray(corpus.ids), V, D, cbow=0, hs=0, negative=3, iters=1, seed=4,
+                    syn0=start0, syn1neg=start1)[3][0]
+    assert ref > 20          # mostly saturated, wrong-way dots: a large exact loss
+    assert model.losses[0] == pytest.approx(ref, rel=1e-5)
+
+
+# ------------------------------------------------------------------ the planted corpus
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted_state")
+    groups = planted_corpus(folder / "corpus.txt", groups=10, per_group=10, tokens=60_000, seed=3, noise=0.3)
+    return folder, groups
+
+
+def group_precision(vectors, groups, k=5):
+    """Mean share of each planted word's k nearest words that are in its group."""
+    hits = []
+    for grp in groups:
+        names = {w.decode() for w in grp}
+        for w in names:
+            top = [x for x, _ in vectors.most_similar(w, topn=k)]
+            hits.append(sum(x in names for x in top) / k)
+    return float(np.mean(hits))
+
+
+def test_loss_decreases_over_epochs(planted):
+    folder, groups = planted
+    for cbow in (0, 1):
+        m = w2v.train(str(folder / "corpus.txt"), cbow=cbow, size=16, iter=5, min_count=1, threads=2)
+        assert len(m.losses) == 5
+        assert m.losses[-1] < m.losses[0] * 0.95, m.losses
+        assert m.losses[1] < m.losses[0] and m.losses[2] < m.losses[1], m.losses
+
+
+def test_python_api_trains_saves_loads_and_continues(planted, tmp_path):
+    folder, groups = planted
+    seen = []
+    m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2,
+                  callbacks=[seen.append])
+    assert [i.epoch for i in seen] == [1, 2, 3] and all(i.epochs == 3 for i in seen)
+    assert [i.loss for i in seen] == m.losses and all(i.words_per_sec > 0 for i in seen)
+    assert group_precision(m.vectors, groups) > 0.9
+    assert m.context_vectors.vectors.shape == m.vectors.vectors.shape
+    m.save(str(tmp_path / "m.w2vm"))
+    back = w2v.Model.load(str(tmp_path / "m.w2vm"))
+    assert back.params == m.params and back.vocab.words == m.vocab.words
+    assert (back.vocab.counts == m.vocab.counts).all()
+    for name in ("syn0", "syn1neg"):
+        assert np.array_equal(getattr(back, name), getattr(m, name))
+    assert back.syn1 is None and back.losses == m.losses and back.epoch == 3
+    text = (folder / "corpus.txt").read_bytes()
+    assert back.words_done == m.words_done == 3 * (len(text.split()) + text.count(b"\n"))  # words + ends
+    with pytest.raises(ValueError):
+        back.syn0[0, 0] = 1.0              # a read-only mapping of the file
+    # w2v.load and the look-up commands take a model file: its word vectors
+    v = w2v.load(str(tmp_path / "m.w2vm"))
+    assert v.words == back.vectors.words and np.array_equal(v.vectors, m.syn0)
+
+
+def test_a_callback_returning_false_stops_training(planted):
+    folder, _ = planted
+    m = w2v.train(str(folder / "corpus.txt"), size=8, iter=5, min_count=1, threads=1,
+                  callbacks=[lambda info: info.epoch < 2])
+    assert m.epoch == 2 and len(m.losses) == 2 and not m.progress.finished
+
+
+def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted, tmp_path):
+    folder, groups = planted
+    m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2)
+    before = group_precision(m.vectors, groups)
+    new = planted_corpus(tmp_path / "new.txt", groups=3, per_group=10, tokens=30_000, seed=9, noise=0.1)
+    text = (tmp_path / "new.txt").read_bytes().replace(b"g", b"n")    # words n0w0 ... : new groups
+    (tmp_path / "new.txt").write_bytes(text)
+    new = [[w.replace(b"g", b"n") for w in grp] for grp in new]
+    old_rows = {w: m.syn0[i].copy() for i, w in enumerate(m.vocab.words)}
+    # without -update-vocab the new words are skipped: here nothing is left to train on
+    same = w2v.Model.load(_saved(m, tmp_path / "a.w2vm"))
+    with pytest.raises(W2VError, match="has no word of the vocabulary"):
+        same.train_more(str(tmp_path / "new.txt"), iter=1)
+    same.train_more(str(folder / "corpus.txt"), iter=1)
+    assert same.vocab.words == m.vocab.words and same.epoch == 1 and same.progress.runs == 1
+    m.train_more(str(tmp_path / "new.txt"), iter=3, update_vocab=True, threads=2)
+    words = set(m.vocab.words)
+    assert all(w in words for grp in new for w in grp)
+    assert len(m.vocab) == 101 + 30
+    counts = m.vocab.counts
+    assert (np.diff(counts[1:]) <= 0).all()              # still in C's order (rows moved with words)
+    # old words kept their trained rows (only the old text trained them; the new text never mentions them)
+    moved = [np.array_equal(m.syn0[i], old_rows[w]) for i, w in enumerate(m.vocab.words) if w in old_rows
+             and w != b"</s>"]
+    assert all(moved)
+    assert group_precision(m.vectors, groups) == pytest.approx(before)
+    assert group_precision(m.vectors, new) > 0.9
+
+
+def _saved(m, path):
+    m.save(str(path))
+    return str(path)
+
+
+def test_update_vocab_with_hierarchical_softmax_is_refused(planted, tmp_path):
+    folder, _ = planted
+    m = w2v.train(str(folder / "corpus.txt"), size=8, iter=1, min_count=1, hs=1, negative=0, threads=1)
+    with pytest.raises(W2VError, match="-update-vocab 1 cannot be used with -hs 1"):
+        m.train_more(str(folder / "corpus.txt"), iter=1, update_vocab=True)
+
+
+# ------------------------------------------------------------------ the command line
+FLAGS = ["-size", "12", "-min-count", "1", "-cbow", "0", "-threads", "1", "-seed", "5", "-binary", "1",
+         "-debug", "1"]
+
+
+def test_api_and_cli_write_the_same_bytes(planted, tmp_path, w2v_cli):
+    folder, _ = planted
+    corpus = str(folder / "corpus.txt")
+    res = w2v_cli("train", "-train", corpus, "-output", "cli.bin", "-iter", "2", *FLAGS)
+    assert res.returncode == 0, str(res)
+    m = w2v.train(corpus, size=12, min_count=1, cbow=0, threads=1, seed=5, iter=2)
+    m.save_vectors(str(tmp_path / "api.bin"), binary=True)
+    lines = open(corpus, "rb").read().decode().splitlines()
+    m2 = w2v.train((ln.split() for ln in lines), size=12, min_count=1, cbow=0, threads=1, seed=5, iter=2)
+    m2.save_vectors(str(tmp_path / "iter.bin"), binary=True)
+    cli = (tmp_path / "cli.bin").read_bytes()
+    assert cli == (tmp_path / "api.bin").read_bytes() == (tmp_path / "iter.bin").read_bytes()
+    # the per-epoch loss line at -debug 1
+    assert sum(ln.startswith("epoch ") and " per example, " in ln for ln in res.err_lines) == 2
+
+
+def test_context_vectors_and_w_plus_c(planted, tmp_path, w2v_cli):
+    folder, _ = planted
+    args = ["-train", str(folder / "corpus.txt"), "-iter", "1", *FLAGS]
+    res = w2v_cli("train", *args, "-output", "w.bin", "-save-context", "c.bin", "-save-model", "m.w2vm")
+    assert res.returncode == 0, str(res)
+    res = w2v_cli("train", *args, "-output", "wc.bin", "-add-context", "1")
+    assert res.returncode == 0, str(res)
+    m = w2v.Model.load(str(tmp_path / "m.w2vm"))
+    words, w = read_binary_vectors(str(tmp_path / "w.bin"))
+    _, c = read_binary_vectors(str(tmp_path / "c.bin"))
+    _, wc = read_binary_vectors(str(tmp_path / "wc.bin"))
+    assert words == m.vocab.words
+    assert np.array_equal(w, m.syn0) and np.array_equal(c, m.syn1neg) and c.any()
+    assert np.array_equal(wc, m.syn0 + m.syn1neg)
+
+
+def _run(args, cwd):
+    return subprocess.Popen([console_script(), "train", *map(str, args)], cwd=str(cwd),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _stop_when_training(proc, sig, after_epoch_lines=0, delay=0.0):
+    """Wait for the vocabulary line (and *after_epoch_lines* epoch lines),
+    then *delay* s, then send *sig*; returns (rc, stderr)."""
+    seen, epochs = b"", 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        assert line, seen
+        seen += line
+        epochs += line.startswith(b"epoch ")
+        if b"Words in train file" in seen and epochs >= after_epoch_lines:
+            break
+    time.sleep(delay)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert out == b""
+    return proc.returncode, (seen + err).decode()
+
+
+@pytest.fixture(scope="module")
+def long_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("long")
+    planted_corpus(folder / "long.txt", groups=30, per_group=20, tokens=400_000, seed=1, noise=0.3)
+    return folder / "long.txt"
+
+
+@pytest.mark.parametrize("sig,where", [(signal.SIGINT, (0, 0.3)), (signal.SIGTERM, (1, 0.2)),
+                                       (signal.SIGINT, (2, 0.0))])
+def test_interrupted_and_resumed_run_is_byte_identical(long_corpus, tmp_path, sig, where, w2v_cli):
+    args = ["-train", long_corpus, "-iter", "4", "-size", "24", "-min-count", "1", "-cbow", "0",
+            "-threads", "1", "-seed", "3", "-binary", "1", "-debug", "1"]
+    full = w2v_cli("train", *args, "-output", "full.bin")
+    assert full.returncode == 0, str(full)
+    rc, err = _stop_when_training(_run([*args, "-output", "part.bin", "-checkpoint", "ck.w2vm"], tmp_path),
+                                  sig, *where)
+    assert rc == (130 if sig == signal.SIGINT else 143), err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("w2v train: interrupted: ") and "w2v train -resume ck.w2vm" in last, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "part.bin").exists()
+    ck = w2v.Model.load(str(tmp_path / "ck.w2vm"))
+    # the state at the stop, not at the last epoch end
+    assert ck.epoch == where[0] and 0 < ck.words_done and not ck.progress.finished
+    assert ck.progress.streams[0].pos > 0 or ck.epoch > 0
+    res = w2v_cli("train", "-resume", "ck.w2vm", "-debug", "0")
+    assert res.returncode == 0, str(res)
+    assert (tmp_path / "part.bin").read_bytes() == (tmp_path / "full.bin").read_bytes()
+
+
+def test_periodic_checkpoints_change_nothing(long_corpus, tmp_path, w2v_cli):
+    args = ["-train", long_corpus, "-iter", "2", "-size", "16", "-min-count", "1", "-cbow", "1",
+            "-threads", "1", "-seed", "8", "-binary", "1", "-debug", "0"]
+    assert w2v_cli("train", *args, "-output", "a.bin").returncode == 0
+    res = w2v_cli("train", *args, "-output", "b.bin", "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.0002")
+    assert res.returncode == 0, str(res)
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    ck = w2v.Model.load(str(tmp_path / "ck.w2vm"))
+    assert ck.progress.finished and ck.epoch == 2
+
+
+def test_resume_with_several_threads_trains_as_well(long_corpus, tmp_path, w2v_cli):
+    args = ["-train", long_corpus, "-iter", "3", "-size", "16", "-min-count", "1", "-cbow", "0",
+            "-threads", "2", "-binary", "1", "-debug", "1"]
+    rc, err = _stop_when_training(_run([*args, "-output", "v.bin", "-checkpoint", "ck.w2vm"], tmp_path),
+                                  signal.SIGINT, 1, 0.1)
+    assert rc == 130, err
+    res = w2v_cli("train", "-resume", "ck.w2vm", "-threads", "1")      # a job flag may change
+    assert res.returncode == 0, str(res)
+    m = w2v.Model.load(str(tmp_path / "ck.w2vm"))
+    assert m.progress.finished and len(m.progress.streams) == 2 and len(m.losses) == 3
+    v = w2v.load(str(tmp_path / "v.bin"))
+    groups = [[b"g%dw%d" % (g, i) for i in range(20)] for g in range(30)]
+    assert group_precision(v, groups) > 0.8
+
+
+def test_resume_errors(long_corpus, tmp_path, w2v_cli):
+    args = ["-train", long_corpus, "-iter", "2", "-size", "8", "-min-count", "1", "-threads", "1",
+            "-debug", "1"]
+    rc, _ = _stop_when_training(_run([*args, "-output", "v.bin", "-checkpoint", "ck.w2vm"], tmp_path),
+                                signal.SIGINT, 0, 0.2)
+    assert rc == 130
+    assert_one_line_error(w2v_cli("train", "-resume", "ck.w2vm", "-size", "9"), contains="-size 9 differs")
+    other = tmp_path / "other.txt"
+    other.write_bytes(long_corpus.read_bytes()[:-1000] + b"\n")
+    assert_one_line_error(w2v_cli("train", "-resume", "ck.w2vm", "-train", str(other)),
+                          contains="is not the text this checkpoint was trained on")
+    assert_one_line_error(w2v_cli("train", "-resume", "ck.w2vm", "-continue", "ck.w2vm"),
+                          contains="cannot be given with -resume")
+    w2v_cli("train", "-train", long_corpus, "-iter", "1", "-size", "8", "-min-count", "1", "-output", "x.bin",
+            "-save-model", "saved.w2vm", "-debug", "0")
+    assert_one_line_error(w2v_cli("train", "-resume", "saved.w2vm"), contains="use -continue")
+    data = (tmp_path / "ck.w2vm").read_bytes()
+    (tmp_path / "cut.w2vm").write_bytes(data[:len(data) // 2])
+    assert_one_line_error(w2v_cli("train", "-resume", "cut.w2vm"), contains="truncated")
+    assert_one_line_error(w2v_cli("train", "-resume", "x.bin"), contains="not a w2v model")
+    assert_one_line_error(w2v_cli("train", "-train", long_corpus, "-continue", "x.bin", "-output", "y.bin"),
+                          contains="not a w2v model")
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["-negative", "0", "-hs", "1", "-save-context", "c.bin"], "-save-context needs -negative N > 0"),
+    (["-negative", "0", "-hs", "1", "-add-context", "1"], "-add-context 1 needs -negative N > 0"),
+    (["-update-vocab", "1"], "-update-vocab 1 needs -continue"),
+    (["-checkpoint-every", "0"], "-checkpoint-every must be > 0"),
+    (["-add-context", "2"], "-add-context must be 0 or 1"),
+    (["-min-alpha", "0.5"], "-min-alpha must be between 0 and the starting -alpha"),
+    (["-save-model", "o.bin"], "are the same file"),
+])
+def test_flag_errors(tmp_path, w2v_cli, flags, message):
+    (tmp_path / "t.txt").write_bytes(TINY)
+    assert_one_line_error(w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-min-count", "1", *flags),
+                          contains=message)
+    assert not (tmp_path / "o.bin").exists()
+
+
+def test_init_vectors(tmp_path, w2v_cli):
+    (tmp_path / "t.txt").write_bytes(TINY * 20)
+    (tmp_path / "init.txt").write_bytes(b"3 4\na 1 2 3 4\nzz 5 6 7 8\nc -1 -2 -3 -4\n")
+    res = w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-binary", "1", "-size", "4",
+                  "-min-count", "1", "-iter", "1", "-alpha", "1e-9", "-init-vectors", "init.txt",
+                  "-threads", "1", "-debug", "1")
+    assert res.returncode == 0, str(res)
+    assert "Initial vectors: 2 of 7 words" in res.stderr.decode()
+    words, m = read_binary_vectors(str(tmp_path / "o.bin"))
+    idx = {w: i for i, w in enumerate(words)}
+    np.testing.assert_allclose(m[idx[b"a"]], [1, 2, 3, 4], atol=1e-5)
+    np.testing.assert_allclose(m[idx[b"c"]], [-1, -2, -3, -4], atol=1e-5)
+    assert abs(m[idx[b"b"]]).max() < 0.2            # C's small random start
+    assert_one_line_error(w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-size", "5", "-min-count", "1",
+                                  "-init-vectors", "init.txt"), contains="has 4 dimensions, but -size is 5")
+
+
+def test_continue_from_the_command_line(planted, tmp_path, w2v_cli):
+    folder, groups = planted
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-iter", "1", "-size", "12", "-min-count", "1",
+                  "-save-model", "m.w2vm", "-debug", "0")
+    assert res.returncode == 0, str(res)
+    res = w2v_cli("train", "-continue", "m.w2vm", "-train", str(folder / "corpus.txt"), "-iter", "2",
+                  "-output", "v.bin", "-save-model", "m2.w2vm", "-debug", "0")
+    assert res.returncode == 0, str(res)
+    m2 = w2v.Model.load(str(tmp_path / "m2.w2vm"))
+    assert m2.params.iter == 2 and m2.progress.runs == 1 and m2.progress.finished
+    assert_one_line_error(w2v_cli("train", "-continue", "m.w2vm", "-train", str(folder / "corpus.txt"),
+                                  "-size", "20", "-output", "v.bin"), contains="-size 20 differs from the model's 12")
+
+
+def test_temporary_file_limit_is_one_line(tmp_path):
+    planted_corpus(tmp_path / "t.txt", tokens=200_000)
+    p = subprocess.run(["bash", "-c", f"ulimit -f 64; exec {console_script()} train -train t.txt -output o.bin"],
+                       cwd=str(tmp_path), capture_output=True, timeout=60)
+    assert p.returncode == 1 and b"Traceback" not in p.stderr, p.stderr
+    assert p.stderr.decode().strip().splitlines()[-1].startswith("w2v train: error: cannot write a temporary file")
+
+
+def test_nul_bytes_in_a_corpus_get_a_warning(tmp_path, w2v_cli):
+    (tmp_path / "t.txt").write_bytes(TINY * 10 + b"\x00\x01binary\n")
+    res = w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-min-count", "1", "-iter", "1", "-debug", "0")
+    assert res.returncode == 0
+    assert res.err_lines == [f"warning: training file 't.txt' has a NUL byte at offset {len(TINY) * 10}: "
+                             "is it a text file?"]
+
+
+def test_model_file_checks_its_hyperparameters(tmp_path):
+    (tmp_path / "t.txt").write_bytes(TINY * 10)
+    m = w2v.train(str(tmp_path / "t.txt"), size=4, iter=1, min_count=1, threads=1)
+    m.params = m.params.replace(size=4)
+    object.__setattr__(m.params, "window", -3)          # as a tampered file would hold it
+    m.save(str(tmp_path / "bad.w2vm"))
+    with pytest.raises(W2VError, match="invalid hyperparameters: -window must be between 1 and 10000"):
+        w2v.Model.load(str(tmp_path / "bad.w2vm"))
+    assert os.path.exists(tmp_path / "bad.w2vm")
