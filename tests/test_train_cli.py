@@ -387,3 +387,30 @@ def test_reporter_survives_a_closed_stream():
     r = Reporter(2, stream=Gone())
     r.always("x")
     r.progress("y", final=True)
+
+
+# ------------------------------------------------------------------ messages as a new user sees them
+def test_a_missing_training_file_is_one_line_and_nothing_before_it(tmp_path, w2v_cli):
+    res = w2v_cli("train", "-train", "nosuch.txt", "-output", "o.bin")
+    assert res.returncode == 1 and res.err_lines == ["w2v train: error: training file 'nosuch.txt' not found"]
+
+
+def test_no_note_about_a_thread_flag_that_was_not_given(tmp_path, w2v_cli):
+    planted_corpus(tmp_path / "t.txt", tokens=5_000)
+    res = w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-iter", "1", "-min-count", "1")
+    assert res.returncode == 0 and not any(ln.startswith("Using ") for ln in res.err_lines), str(res)
+    cores = len(os.sched_getaffinity(0))
+    res = w2v_cli("train", "-train", "t.txt", "-output", "o.bin", "-iter", "1", "-min-count", "1",
+                  "-threads", str(cores + 3))
+    assert f"Using {cores} threads: -threads {cores + 3} is more than the {cores} available cores" \
+        in res.err_lines, str(res)
+
+
+def test_an_interrupted_run_is_not_called_an_error(tmp_path):
+    planted_corpus(tmp_path / "t.txt", tokens=100_000)
+    proc = subprocess.Popen([console_script(), "train", "-train", "t.txt", "-output", "out.bin",
+                             "-size", "100", "-iter", "2000", "-threads", "1", "-min-count", "1", "-debug", "1"],
+                            cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err, elapsed = _interrupt(proc, b"Words in train file", 0.3)
+    assert_interrupted(proc, out, err, elapsed)
+    assert err.decode().splitlines()[-1] == "w2v train: interrupted: training stopped, no output written"
