@@ -31,7 +31,7 @@ def test_train_help(w2v_cli, flag):
     assert res.returncode == 0 and res.stderr == b"", str(res)
     out = res.stdout.decode()
     assert out.startswith("Usage: w2v train")
-    for name in C_FLAGS + ["-seed"]:
+    for name in C_FLAGS + ["-seed", "-min-alpha"]:
         assert f"  {name} " in out, name
     # the flags beyond C are documented in -h
     assert "standard input" in out and ".gz" in out and "reproducible" in out
@@ -95,6 +95,12 @@ ERROR_CASES = [
     (["-train", "corpus.txt", "-alpha", "0"], "-alpha must be > 0"),
     (["-train", "corpus.txt", "-alpha", "-0.1"], "-alpha must be > 0"),
     (["-train", "corpus.txt", "-alpha", "inf"], "-alpha must be > 0"),
+    (["-train", "corpus.txt", "-min-alpha", "0.06"], "-min-alpha must be between 0 and the starting -alpha 0.05 (got 0.06)"),
+    (["-train", "corpus.txt", "-cbow", "0", "-min-alpha", "0.03"], "the starting -alpha 0.025 (got 0.03)"),
+    (["-train", "corpus.txt", "-alpha", "0.01", "-min-alpha", "0.02"], "the starting -alpha 0.01 (got 0.02)"),
+    (["-train", "corpus.txt", "-min-alpha", "-0.001"], "-min-alpha must be between 0"),
+    (["-train", "corpus.txt", "-min-alpha", "nan"], "-min-alpha must be between 0"),
+    (["-train", "corpus.txt", "-min-alpha", "x"], "'-min-alpha'"),
     (["-train", "corpus.txt", "-negative", "0", "-hs", "0"], "-negative 0 with -hs 0"),
     (["-train", "corpus.txt", "-negative", "-1"], "-negative must be"),
     (["-train", "corpus.txt", "-iter", "0"], "-iter must be >= 1"),

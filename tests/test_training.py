@@ -16,6 +16,7 @@ import pytest
 
 from w2v import _tables
 from w2v.config import Params
+from w2v.errors import W2VError
 from w2v.corpus import count_corpus
 from w2v import trainer as train_mod
 from w2v.model import Model
@@ -147,13 +148,14 @@ def test_single_word_sentences_train_nothing(tmp_path):
 
 
 # ------------------------------------------------------------------ exact arithmetic
-def reference_hs(corpus_ids, V, D, cbow, iters, start=None):
+def reference_hs(corpus_ids, V, D, cbow, iters, start=None, min_alpha=None):
     """word2vec.c's hierarchical softmax, written out in float32 numpy for a
     window of 1 (the random window shrink is then always 0), no subsampling,
     one thread.  Like C, a sentence ends at </s> or after 1000 words; the
     words read (</s> included) are added to the shared counter after a
     sentence once more than 10,000 are pending, and at the end of the epoch;
-    alpha = start * (1 - words_done / (iter * N + 1)), floored at start * 1e-4."""
+    alpha = start * (1 - words_done / (iter * N + 1)), floored at start * 1e-4;
+    with min_alpha X: start - (start - X) * words_done / (iter * N + 1), floored at X."""
     counts = np.bincount(corpus_ids, minlength=V).astype(np.int64)
     codes, points, lens = _tables.huffman(counts)
     table = _tables.exp_table()
@@ -165,7 +167,10 @@ def reference_hs(corpus_ids, V, D, cbow, iters, start=None):
     alphas = []
 
     def alpha_at(done):
-        return max(start * f32(1.0 - done / total), start * f32(1e-4))
+        if min_alpha is None:
+            return max(start * f32(1.0 - done / total), start * f32(1e-4))
+        end = float(f32(min_alpha))
+        return max(f32(float(start) - (float(start) - end) * (done / total)), f32(end))
 
     def hs(l1, word, neu1e, alpha):
         for d in range(lens[word]):
@@ -249,6 +254,87 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, monkeypatch, cbow, priva
     assert model.words_done == 3 * 9
     if private:
         assert made[0].path_rows == 3        # the longest path (c, d: 3 nodes) is copied
+
+
+def _long_lines_corpus(tmp_path):
+    """Lines of 2500, 999, 1000, 1001, 4700 and 5000 words from 40 words
+    (N = 15,206 tokens with the 6 sentence ends): the counter is updated
+    once within an epoch, at 10,205 words (see the test below)."""
+    rng = np.random.default_rng(2)
+    words = [b"w%d" % i for i in range(40)]
+    probs = 1 / np.arange(1, 41)
+    lines = [b" ".join(words[i] for i in rng.choice(40, size=n, p=probs / probs.sum()))
+             for n in (2500, 999, 1000, 1001, 4700, 5000)]
+    (tmp_path / "t.txt").write_bytes(b"\n".join(lines) + b"\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    assert len(corpus) == 15_206 and len(corpus.vocab) == 41
+    return corpus
+
+
+def test_min_alpha_schedule_exactly(tmp_path):
+    """-min-alpha 0.004 from -alpha 0.01, two epochs, one thread: the counter
+    reads 0, 10205 (epoch 1), 15206, 25411 (epoch 2) of total = 2 * 15206 + 1,
+    so alpha = 0.01 - 0.006 * done / 30413 at those points; the vectors
+    trained must be the numpy reference's with that schedule, and not those
+    of C's schedule."""
+    corpus = _long_lines_corpus(tmp_path)
+    model, trainer = train_model(Params(size=4, window=1, sample=0, hs=1, negative=0, iter=2, min_count=1,
+                                        cbow=1, alpha=0.01, min_alpha=0.004), corpus)
+    syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 2, start=0.01, min_alpha=0.004)
+    points = [0, 10205, 15206, 25411]
+    by_hand = [0.01 - 0.006 * d / 30413 for d in points]
+    assert alphas == pytest.approx(by_hand, rel=1e-6)
+    np.testing.assert_allclose(model.syn1, syn1, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(model.syn0, syn0, rtol=0, atol=2e-4)
+    c_syn0 = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 2, start=0.01)[0]
+    assert np.abs(model.syn0 - c_syn0).max() > 5e-3      # the schedule really changed the training
+    # the kernel's rate at each counter value, bit for bit
+    k = trainer.kernel
+    assert k.words_done == 2 * 15206
+    assert [k.alpha_at(d) for d in points] == [float(a) for a in alphas]
+    # the end point and the floor: X itself, never below
+    assert k.alpha_at(30413) == float(np.float32(0.004))
+    assert k.alpha_at(10 ** 6) == float(np.float32(0.004))
+
+
+@pytest.mark.parametrize("min_alpha", [None, 0.0, 0.0125, 0.05])
+def test_alpha_at_matches_the_schedule(tmp_path, min_alpha):
+    """Without -min-alpha, C's arithmetic (decay to 0, floor alpha * 1e-4);
+    with 0 <= X <= alpha, a straight line to X (X = alpha: a constant rate)."""
+    (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n")
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    _, trainer = train_model(Params(size=5, hs=0, negative=1, iter=3, min_count=1, cbow=1,
+                                    min_alpha=min_alpha), corpus)
+    k, f32, total = trainer.kernel, np.float32, 3 * 9 + 1
+    for done in range(0, 2 * total):
+        if min_alpha is None:
+            want = max(f32(0.05) * f32(1.0 - done / total), f32(0.05) * f32(1e-4))
+        else:
+            want = max(f32(float(f32(0.05)) - (float(f32(0.05)) - float(f32(min_alpha))) * done / total),
+                       f32(min_alpha))
+        assert k.alpha_at(done) == float(want), done
+    assert k.alpha == k.alpha_at(27)      # what the progress line shows
+
+
+@pytest.mark.parametrize("value, message", [
+    (-0.001, "-min-alpha must be between 0 and the starting -alpha 0.05 (got -0.001)"),
+    (0.06, "-min-alpha must be between 0 and the starting -alpha 0.05 (got 0.06)"),
+    (float("nan"), "-min-alpha must be between 0"),
+    (True, "-min-alpha must be a number"),
+    ("0.01", "-min-alpha must be a number"),
+])
+def test_min_alpha_validated_in_the_python_api(tmp_path, value, message):
+    with pytest.raises(W2VError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Params(min_alpha=value)
+    with pytest.raises(W2VError, match="starting -alpha 0.001"):
+        Params(alpha=0.001, min_alpha=0.002)
+    assert Params(cbow=0, min_alpha=0.025).min_alpha == 0.025
+    (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n" * 10)
+    import w2v
+    with pytest.raises(W2VError, match="-min-alpha must be between"):
+        w2v.train(str(tmp_path / "t.txt"), min_count=1, min_alpha=0.5)
+    m = w2v.train(str(tmp_path / "t.txt"), min_count=1, iter=1, min_alpha=0.01, threads=1)
+    assert m.params.min_alpha == 0.01
 
 
 def test_worker_state_belongs_to_its_kernel(tmp_path, monkeypatch):
