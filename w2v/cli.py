@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from ._version import __version__
+from .config import Params, PhrasesConfig, TrainJob, default   # the defaults: one definition
 from .errors import W2VError, W2VInterrupted
 
 CONTEXT = {"help_option_names": ["-h", "-help", "--help"], "max_content_width": 100}
@@ -71,7 +72,6 @@ def cli(ctx: click.Context) -> None:
 
 
 # --------------------------------------------------------------------------- train
-from .config import Params, TrainJob, default  # noqa: E402  (defaults: one definition)
 
 
 def _p(name: str):
@@ -180,15 +180,15 @@ def train_cmd(ctx: click.Context, **flags) -> None:
               help="Input text (- = standard input; .gz/.bz2/.xz decompressed).")
 @click.option("-output", "output", metavar="FILE", required=True,
               help="Output text with phrases joined by _ (- = standard output).")
-@click.option("-min-count", "min_count", type=int, default=5, show_default=True,
+@click.option("-min-count", "min_count", type=int, default=default(PhrasesConfig, "min_count"), show_default=True,
               help="Ignore words and bigrams seen fewer times.")
-@click.option("-threshold", "threshold", type=float, default=100.0, show_default=True,
+@click.option("-threshold", "threshold", type=float, default=default(PhrasesConfig, "threshold"), show_default=True,
               help="Join a pair when its score exceeds this; higher = fewer phrases.")
-@click.option("-debug", "debug", type=int, default=2, show_default=True,
+@click.option("-debug", "debug", type=int, default=default(PhrasesConfig, "debug"), show_default=True,
               help="0 = quiet, 1 = summary, 2 = progress (standard error).")
 @click.option("-save-phrases", "save_phrases", metavar="FILE", default=None,
               help="Write the accepted bigrams with counts and scores (TSV).")
-@click.option("-c-compat", "c_compat", type=int, default=0, show_default=True,
+@click.option("-c-compat", "c_compat", type=int, default=default(PhrasesConfig, "c_compat"), show_default=True,
               help="1 = count bigrams across line ends like word2phrase (for exact comparisons).")
 def phrases_cmd(**flags) -> None:
     """Join frequent word pairs into phrases (word2phrase).
