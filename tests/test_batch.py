@@ -224,26 +224,39 @@ def test_batched_kernel_learns_with_threads(planted, w2v_cli, tmp_path):
 def test_batched_seed_reproducible_with_one_thread(planted, w2v_cli, tmp_path):
     folder, _ = planted
     outputs = []
-    for seed, batch in (("7", "1"), ("7", "1"), ("8", "1"), ("7", "0")):
-        train_cli(w2v_cli, folder, "-threads", "1", "-seed", seed, "-iter", "1", "-batch", batch,
-                  *MODES["sg-ns"])
+    for seed, batch in (("7", "1"), ("7", "1"), ("8", "1"), ("7", "0"), ("7", "0"), ("7", None)):
+        train_cli(w2v_cli, folder, "-threads", "1", "-seed", seed, "-iter", "1",
+                  *(["-batch", batch] if batch else []), *MODES["sg-ns"])
         outputs.append((tmp_path / "v.bin").read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]
+    assert outputs[3] == outputs[4]        # the pair kernel too
     assert outputs[0] != outputs[3]        # -batch really chose the other kernel
+    assert outputs[5] == outputs[0]        # skip-gram with negative sampling: batched by default
+
+
+def test_default_kernel_per_model():
+    assert Params(cbow=0).batched and Params(cbow=0, hs=0, negative=3).batched
+    assert not Params().batched                      # CBOW (C's default model)
+    assert not Params(cbow=0, hs=1).batched and not Params(cbow=0, hs=1, negative=0).batched
+    assert not Params(cbow=0, batch=0).batched
+    assert Params(cbow=0, batch=1).batched
+    assert Params().batch is None and Params.from_dict(Params().to_dict()).batch is None
 
 
 def test_batch_is_saved_with_the_model(tmp_path):
     corpus = tiny_corpus(tmp_path)
-    model, _ = train_model(Params(size=4, iter=1, min_count=1, cbow=0, batch=1), corpus)
-    model.save(str(tmp_path / "m.w2v"))
-    assert Model.load(str(tmp_path / "m.w2v")).params.batch == 1
+    for batch in (0, 1):
+        model, _ = train_model(Params(size=4, iter=1, min_count=1, cbow=0, batch=batch), corpus)
+        model.save(str(tmp_path / "m.w2v"))
+        assert Model.load(str(tmp_path / "m.w2v")).params.batch == batch
 
 
 @pytest.mark.parametrize("flags,message", [
     (["-batch", "1", "-cbow", "1"], "-batch 1 is skip-gram with negative sampling only"),
     (["-batch", "1", "-cbow", "0", "-hs", "1"], "-batch 1 is skip-gram with negative sampling only"),
     (["-batch", "2", "-cbow", "0"], "-batch must be 0 or 1"),
+    (["-batch", "x", "-cbow", "0"], "-batch"),
 ])
 def test_batch_flag_errors(planted, w2v_cli, flags, message):
     folder, _ = planted
@@ -256,6 +269,9 @@ def test_batch_errors_in_python(tmp_path):
         Params(batch=1, cbow=1)
     with pytest.raises(W2VError, match="-batch must be an integer"):
         Params(batch=True, cbow=0)
+    with pytest.raises(W2VError, match="-batch must be an integer"):
+        Params.from_dict({"batch": "1", "cbow": 0})
+    Params(batch=0, cbow=1, hs=1)                    # the pair kernel: every model
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
     with pytest.raises(ValueError, match="skip-gram with negative sampling only"):

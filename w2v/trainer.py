@@ -81,7 +81,7 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel"
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
         min_alpha=p.min_alpha, private_paths=threads > 1,
-        batch=bool(p.batch))
+        batch=p.batched)
 
 
 class Trainer:
