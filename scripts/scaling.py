@@ -7,6 +7,7 @@ scripts/bench.py: corpus words x iter / training wall time (after the
 vocabulary is built).
 
     python scripts/scaling.py --corpus ../shared/data/wiki1m.txt.gz --model sg-ns
+    python scripts/scaling.py --corpus ../shared/data/wiki17m.txt.gz --model sg-ns --batch 1
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--threads", default="1,2,4,8,16", help="comma list [default: 1,2,4,8,16]")
     ap.add_argument("--model", default="sg-ns", choices=sorted(bench.MODELS))
     ap.add_argument("--iter", type=int, default=5)
+    ap.add_argument("--batch", type=int, choices=(0, 1), default=None,
+                    help="w2v's -batch (sg-ns: 1 = batched kernel, 0 = pair kernel) [default: w2v's default]")
     ap.add_argument("--repeat", type=int, default=1, help="runs per thread count; the fastest counts")
     ap.add_argument("--out", default=os.path.join(bl.DEFAULT_OUT, "scaling"))
     ap.add_argument("--cache", default=bl.DEFAULT_CACHE)
@@ -66,7 +69,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 bl.wait_for_quiet(args.wait_quiet, args.wait_timeout)
             ns = argparse.Namespace(iter=args.iter, threads=t)
             cmd = (bench.w2v_command(args) + ["train", "-train", corpus, "-output", out_vec]
-                   + bench.train_flags(args.model, ns))
+                   + bench.train_flags(args.model, ns)
+                   + ([] if args.batch is None else ["-batch", str(args.batch)]))
             res = bl.run_child(cmd, cwd=args.out, marks=[bench.VOCAB_DONE],
                                log_path=os.path.join(args.out, f"threads-{t}.log"))
             if res.rc != 0 or bench.VOCAB_DONE not in res.marks:
@@ -92,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                            "CPU %", "others CPU %", "RSS MiB"], rows))
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": bl.git_describe(), "corpus": args.corpus, "words": words, "model": args.model,
-            "iter": args.iter, "cores": ncores, "skipped_threads": capped, "load_start": load0,
+            "batch": args.batch, "iter": args.iter, "cores": ncores, "skipped_threads": capped, "load_start": load0,
             "load_end": bl.load_average()[0]}
     with open(os.path.join(args.out, "scaling.json"), "w") as f:
         json.dump({"meta": meta, "results": records}, f, indent=1)

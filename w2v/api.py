@@ -105,7 +105,7 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     """Train a model on *corpus* (a path, a list of paths, or an iterable of
     sentences).  Keyword arguments are ``w2v train``'s hyperparameters
     (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
-    ``min_alpha``, ``iter``, ``min_count``, ``seed``) with the same defaults."""
+    ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``) with the same defaults."""
     from .train_command import run
 
     unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})

@@ -119,6 +119,11 @@ def _j(name: str):
 @click.option("-read-vocab", "read_vocab", metavar="FILE", default=None,
               help="Use this vocabulary instead of counting the training file.")
 @click.option("-cbow", "cbow", type=int, default=_p("cbow"), show_default=True, help="1 = CBOW, 0 = skip-gram.")
+@click.option("-batch", "batch", type=int, default=_p("batch"),
+              help="1 = batched skip-gram (-cbow 0 -hs 0 only): one draw of negatives per centre word, "
+                   "shared by its window, trained as small matrix blocks (faster, same or better quality; see "
+                   "README); 0 = word2vec.c's pair-by-pair updates [default: 1 for skip-gram with "
+                   "negative sampling only, else 0].")
 @click.option("-seed", "seed", type=int, default=_p("seed"), show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
 @click.option("-save-model", "save_model", metavar="FILE", default=None,

@@ -53,14 +53,20 @@ class Params:
     iter: int = 5
     min_count: int = 5
     seed: int = 1
+    # Not a C flag: 1 = the batched skip-gram kernel (one set of negatives per
+    # centre word, shared by its whole window; skip-gram with negative
+    # sampling only), 0 = word2vec.c's pair-by-pair updates, None = the
+    # batched kernel where it exists (see ``batched``).
+    batch: Optional[int] = None
     # Not a C flag: entries held while counting before C's ReduceVocab rule
     # prunes rare words (C: 0.7 * 30M hash slots).
     max_vocab_entries: int = 21_000_000
 
     def __post_init__(self) -> None:
-        for name in ("size", "window", "hs", "negative", "cbow", "iter", "min_count", "seed",
+        for name in ("size", "window", "hs", "negative", "cbow", "iter", "min_count", "seed", "batch",
                      "max_vocab_entries"):
-            _check(_is_int(getattr(self, name)), f"-{name.replace('_', '-')} must be an integer")
+            _check(_is_int(getattr(self, name)) or name == "batch" and self.batch is None,
+                   f"-{name.replace('_', '-')} must be an integer")
         for name in ("sample", "alpha", "min_alpha"):
             v = getattr(self, name)
             _check(v is None and name != "sample" or _is_number(v),
@@ -73,6 +79,10 @@ class Params:
         _check(0 <= self.negative <= 1000, f"-negative must be between 0 and 1000 (got {self.negative})")
         _check(self.hs or self.negative, "-negative 0 with -hs 0 leaves nothing to train: enable -hs 1 or -negative N")
         _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
+        _check(self.batch in (None, 0, 1), f"-batch must be 0 or 1 (got {self.batch})")
+        if self.batch:
+            _check(not self.cbow and not self.hs,
+                   "-batch 1 is skip-gram with negative sampling only: use it with -cbow 0 -hs 0")
         _check(1 <= self.iter <= 100_000, f"-iter must be >= 1 (got {self.iter})")
         _check(self.min_count >= 0, f"-min-count must be >= 0 (got {self.min_count})")
         if self.alpha is not None:
@@ -83,6 +93,14 @@ class Params:
                    f"(got {self.min_alpha:g})")
         _check(0 <= self.seed < 2 ** 63, f"-seed must be between 0 and 2^63-1 (got {self.seed})")
         _check(self.max_vocab_entries >= 2, "max_vocab_entries must be >= 2")
+
+    @property
+    def batched(self) -> bool:
+        """Whether training uses the batched skip-gram kernel: ``batch``, or
+        by default for skip-gram with negative sampling only."""
+        if self.batch is not None:
+            return bool(self.batch)
+        return not self.cbow and not self.hs
 
     @property
     def start_alpha(self) -> float:

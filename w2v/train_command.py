@@ -34,6 +34,8 @@ class Terminated(KeyboardInterrupt):
 def _same_param(name: str, given, stored: Params) -> bool:
     if name == "alpha":
         return given is None and stored.alpha is None or given is not None and float(given) == stored.start_alpha
+    if name == "batch":
+        return given is None or bool(given) == stored.batched
     return given == getattr(stored, name)
 
 

@@ -80,7 +80,8 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel"
         hs=p.hs, cbow=p.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
-        min_alpha=p.min_alpha, private_paths=threads > 1)
+        min_alpha=p.min_alpha, private_paths=threads > 1,
+        batch=p.batched)
 
 
 class Trainer:

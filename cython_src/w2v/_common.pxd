@@ -25,6 +25,10 @@ cdef extern from "w2v_simd.h" nogil:
     void w2v_dot_rows(const float *x, const float *base, const int32_t *idx, int k, int n, float *out)
     void w2v_update_rows(const float *g, float *base, const int32_t *idx, int k, int n, float *err, const float *x)
     void w2v_publish_rows(float *base, const int32_t *idx, int k, int n, const float *now, const float *before)
+    void w2v_dot_block(const float *abase, const int32_t *aidx, int na, const float *bbase,
+                       const int32_t *bidx, int nb, int n, float *out)
+    void w2v_block_update(const float *g, float *abase, const int32_t *aidx, int na, float *bbase,
+                          const int32_t *bidx, int nb, int n, float *err)
     const char *w2v_simd_level()
     int64_t w2v_atomic_add(int64_t *p, int64_t v)
     int64_t w2v_atomic_load(const int64_t *p)

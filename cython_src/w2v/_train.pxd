@@ -12,8 +12,12 @@ from libc.math cimport exp, log1p
 
 from w2v._common cimport (
     EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, EOS_ID,
-    w2v_atomic_add, rng_next, rng_below,
+    w2v_atomic_add, rng_next, rng_below, w2v_prefetch_row,
 )
+
+
+cdef enum:
+    BATCH_CONTEXTS = 32     # batched kernel: most context rows in one block step
 
 
 cdef struct Shared:
@@ -44,6 +48,7 @@ cdef struct Shared:
     int64_t *words_done             # shared progress counter
     int *pause                      # set by the main thread: workers return at a sentence end
     int private_paths               # skip-gram HS: train each centre word's path in a private copy
+    int batch                       # skip-gram NS: the batched kernel (shared negatives per centre word)
 
 
 cdef struct Worker:
@@ -54,6 +59,8 @@ cdef struct Worker:
     float *fs                       # scratch: dot products of one update
     float *gs                       # scratch: their gradients
     int32_t *targets                # scratch: negative-sampling targets
+    int32_t *contexts               # batched kernel: the context words of one block step ...
+    float *block                    # ... and their rows' changes (contexts x size)
     float *path_rows                # private copy of the centre word's syn1 path rows ...
     float *path_start               # ... and their values when copied
     float alpha
@@ -136,3 +143,25 @@ cdef inline void window_bounds(const Shared *m, Worker *w, int a, int n, int *lo
     cdef int b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
     lo[0] = a - b if a - b > 0 else 0
     hi[0] = a + b if a + b < n - 1 else n - 1
+
+
+cdef inline int draw_targets(const Shared *m, Worker *w, int32_t word, bint *repeated) noexcept nogil:
+    """Negative sampling's targets into w.targets: the word itself (label 1),
+    then `negative` draws (label 0) less those equal to the word (skipped, not
+    redrawn, like C).  Returns their count; repeated: a negative was drawn
+    twice.  Their syn1neg rows are prefetched."""
+    cdef int d, j, k = 1
+    cdef int32_t t
+    repeated[0] = False
+    w.targets[0] = word
+    for d in range(m.negative):
+        t = draw_negative(m, w)
+        if t == word:
+            continue
+        for j in range(1, k):
+            if w.targets[j] == t:
+                repeated[0] = True
+        w.targets[k] = t
+        k += 1
+        w2v_prefetch_row(m.syn1neg + <int64_t>t * m.size, m.size)
+    return k

@@ -1,7 +1,9 @@
 # cython: language_level=3
-"""The pair kernel: skip-gram and CBOW with hierarchical softmax and/or
-negative sampling, Hogwild style, one (centre, context) pair at a time as in
-word2vec.c.
+"""The training kernels, Hogwild style.  The pair kernel: skip-gram and
+CBOW with hierarchical softmax and/or negative sampling, one (centre,
+context) pair at a time as in word2vec.c.  The batched kernel
+(train_sentence_sg_batch, Shared.batch): skip-gram with negative sampling,
+one centre word's whole window against one shared set of targets at a time.
 
 Python (w2v/trainer.py) builds the tables once, starts the worker threads and
 calls :meth:`Kernel.train_range` for each work unit (a worker's share of one
@@ -18,13 +20,13 @@ from libc.string cimport memcpy, memset
 from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, ALPHA_UPDATE_WORDS, EOS_ID,
     w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
-    w2v_update_rows, w2v_prefetch_row, w2v_publish_rows,
+    w2v_update_rows, w2v_publish_rows, w2v_dot_block, w2v_block_update,
     w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_unit,
 )
 from w2v._train cimport (
     Shared, Worker, alpha_at, fold_pending, sigmoid, label_loss, path_of, draw_negative,
-    ns_gradient, window_bounds,
+    ns_gradient, window_bounds, draw_targets, BATCH_CONTEXTS,
 )
 
 cnp.import_array()
@@ -65,26 +67,14 @@ cdef inline double hs_update(const Shared *m, Worker *w, const float *l1, int32_
 
 
 cdef inline double ns_update(const Shared *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
-    """Negative sampling: the word itself (label 1), then `negative` draws
-    (label 0; a draw equal to the word is skipped, not redrawn, like C).
-    Returns the loss, -log s(w.c) - sum log s(-w.n)."""
-    cdef int d, j, k = 1, D = m.size
-    cdef bint repeated = False
-    cdef int32_t t
+    """Negative sampling (targets: draw_targets).  Returns the loss,
+    -log s(w.c) - sum log s(-w.n)."""
+    cdef int j, D = m.size
+    cdef bint repeated
+    cdef int k = draw_targets(m, w, word, &repeated)
     cdef float *row
     cdef float f
     cdef double loss = 0
-    w.targets[0] = word
-    for d in range(m.negative):
-        t = draw_negative(m, w)
-        if t == word:
-            continue
-        for j in range(1, k):
-            if w.targets[j] == t:
-                repeated = True
-        w.targets[k] = t
-        k += 1
-        w2v_prefetch_row(m.syn1neg + <int64_t>t * D, D)
     if not repeated:
         # all rows distinct: take every dot first, then every update
         w2v_dot_rows(l1, m.syn1neg, w.targets, k, D, w.fs)
@@ -150,6 +140,50 @@ cdef void train_sentence_sg(const Shared *m, Worker *w, int n) noexcept nogil:
     w.loss += loss
 
 
+cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept nogil:
+    """Batched skip-gram with negative sampling: one draw of targets (the
+    centre word and its negatives) per centre word, shared by all its
+    context words.  The window's context rows (at most BATCH_CONTEXTS at a
+    time) and the target rows form one block: all their dots, then all the
+    updates from the values before the step (w2v_block_update), so each
+    target row is fetched once per centre word instead of once per pair.
+    One example is still one (centre, context) pair: same loss, same count."""
+    cdef int a, c, i, j, lo, hi, nc, nt, D = m.size
+    cdef int32_t word
+    cdef bint repeated
+    cdef float f
+    cdef float *fs
+    cdef float *gs
+    cdef double loss = 0
+    for a in range(n):
+        word = w.sentence[a]
+        window_bounds(m, w, a, n, &lo, &hi)
+        nt = draw_targets(m, w, word, &repeated)    # a repeated negative counts twice
+        c = lo
+        while c <= hi:
+            nc = 0
+            while c <= hi and nc < BATCH_CONTEXTS:
+                if c != a:
+                    w.contexts[nc] = w.sentence[c]
+                    nc += 1
+                c += 1
+            if nc == 0:
+                break
+            w2v_dot_block(m.syn0, w.contexts, nc, m.syn1neg, w.targets, nt, D, w.fs)
+            for i in range(nc):
+                fs = w.fs + i * nt
+                gs = w.gs + i * nt
+                gs[0] = ns_gradient(m, fs[0], 1, w.alpha)
+                loss += label_loss(m, fs[0], 1)
+                for j in range(1, nt):
+                    f = fs[j]
+                    gs[j] = ns_gradient(m, f, 0, w.alpha)
+                    loss += label_loss(m, f, 0)
+            w2v_block_update(w.gs, m.syn0, w.contexts, nc, m.syn1neg, w.targets, nt, D, w.block)
+            w.examples += nc
+    w.loss += loss
+
+
 cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
     """CBOW: the mean of the context rows trains the centre word's outputs.
     One example is one centre word."""
@@ -210,6 +244,8 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
         if n > 1:   # a lone word has no context in either model
             if m.cbow:
                 train_sentence_cbow(m, w, n)
+            elif m.batch:
+                train_sentence_sg_batch(m, w, n)
             else:
                 train_sentence_sg(m, w, n)
     fold_pending(m, w)
@@ -246,14 +282,19 @@ cdef class WorkerState:
 
     def __cinit__(self, kernel, uint64_t seed):
         """Buffers sized for `kernel` (a Kernel): vectors, scratch for the
-        longest Huffman path or negative + 1, the private path copy."""
+        longest Huffman path or the negative-sampling targets (of a whole
+        block step in the batched kernel), the private path copy, the
+        batched kernel's context block."""
         cdef int size = kernel.size, scratch = kernel.scratch_size, path_rows = kernel.path_rows
+        cdef int batch_rows = kernel.batch_rows
         self.kernel = kernel
         cdef size_t vec = lines(max(size, 1) * sizeof(float))
         cdef size_t scr = lines(max(scratch, 1) * sizeof(float))
         cdef size_t sen = lines((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
         cdef size_t rows = lines(<size_t>path_rows * size * sizeof(float))
-        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + LINE
+        cdef size_t ctx = lines(<size_t>batch_rows * sizeof(int32_t))
+        cdef size_t blk = lines(<size_t>batch_rows * size * sizeof(float))
+        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + LINE
         self.block = <char *>aligned_alloc(LINE, total)
         if self.block == NULL:
             raise MemoryError()
@@ -266,6 +307,8 @@ cdef class WorkerState:
         self.w.sentence = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr)
         self.w.path_rows = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen) if rows else NULL
         self.w.path_start = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + rows) if rows else NULL
+        self.w.contexts = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
+        self.w.block = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
         self.w.rng = seed
         self.w.pending = 0
         self.w.alpha = 0
@@ -331,18 +374,21 @@ cdef class Kernel:
                  alias_prob, alias_idx, keep_prob,
                  const cnp.int32_t[::1] corpus not None,
                  float start_alpha, double total_words, min_alpha=None,
-                 bint private_paths=False):
+                 bint private_paths=False, bint batch=False):
         """min_alpha: None for C's schedule (start * (1 - progress), floored
         at start * 1e-4); else the end point X of start - (start - X) * progress,
         never below X.  private_paths: skip-gram HS trains each centre
         word's path in a per-thread copy (train_sentence_sg); worth it only
-        with several threads."""
+        with several threads.  batch: the batched skip-gram kernel (skip-gram
+        with negative sampling only, no hierarchical softmax)."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
         cdef cnp.int32_t[:, ::1] pt
         cdef cnp.int32_t[::1] cl, ai
         cdef cnp.uint32_t[::1] ap
+        if batch and (cbow or hs or not negative):
+            raise ValueError("the batched kernel is skip-gram with negative sampling only")
         memset(&self.m, 0, sizeof(Shared))
         self._refs = (syn0, syn1, syn1neg, exp_table, codes, points, codelens,
                       alias_prob, alias_idx, keep_prob, corpus)
@@ -394,6 +440,7 @@ cdef class Kernel:
         self.m.words_done = &self._done[0]
         self.m.pause = &self._pause[0]
         self.m.private_paths = 1 if (private_paths and hs and not cbow) else 0
+        self.m.batch = 1 if batch else 0
 
     @property
     def size(self):
@@ -402,7 +449,16 @@ cdef class Kernel:
     @property
     def scratch_size(self):
         """Scratch entries a WorkerState needs for this model."""
-        return max(self.m.max_codelen, self.m.negative + 1)
+        return max(self.m.max_codelen, (self.m.negative + 1) * max(self.batch_rows, 1))
+
+    @property
+    def batch_rows(self):
+        """Context rows of one batched block step a WorkerState needs (0: pair kernel)."""
+        return min(2 * self.m.window, BATCH_CONTEXTS) if self.m.batch else 0
+
+    @property
+    def batch(self):
+        return bool(self.m.batch)
 
     @property
     def path_rows(self):

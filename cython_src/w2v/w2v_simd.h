@@ -107,6 +107,91 @@ W2V_CLONES static void w2v_publish_rows(float *base, const int32_t *idx, int k, 
     }
 }
 
+/* Block primitives of the batched skip-gram kernel: na input rows A_i
+ * (the window's context rows) against nb output rows B_j (the centre word
+ * and its negatives), all in L1 after the first touch.  Each 16-float
+ * chunk of a row is loaded once into a register and used for every row of
+ * the other side. */
+
+/* out[j] = dot(x, rows[j]) for 4 rows at once (4 independent accumulators). */
+W2V_INLINE void dot4_body(const float *x, const float *r0, const float *r1, const float *r2,
+                          const float *r3, int n, float *out) {
+    w2v_v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        w2v_v16 v = *(const w2v_v16 *)(x + i);
+        a0 += v * *(const w2v_v16 *)(r0 + i);
+        a1 += v * *(const w2v_v16 *)(r1 + i);
+        a2 += v * *(const w2v_v16 *)(r2 + i);
+        a3 += v * *(const w2v_v16 *)(r3 + i);
+    }
+    w2v_v16 acc[4] = {a0, a1, a2, a3};
+    for (int j = 0; j < 4; j++) {
+        w2v_v16 a = acc[j];
+        w2v_v8 h = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7)
+                 + __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15);
+        w2v_v4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+        out[j] = (q[0] + q[2]) + (q[1] + q[3]);
+    }
+    const float *r[4] = {r0, r1, r2, r3};
+    for (; i < n; i++)
+        for (int j = 0; j < 4; j++) out[j] += x[i] * r[j][i];
+}
+
+/* out[i * nb + j] = dot(A_i, B_j) for i < na, j < nb. */
+W2V_CLONES static void w2v_dot_block(const float *abase, const int32_t *aidx, int na,
+                                     const float *bbase, const int32_t *bidx, int nb,
+                                     int n, float *out) {
+    for (int i = 0; i < na; i++) {
+        const float *x = W2V_ROW(abase, aidx, i, n);
+        float *o = out + (int64_t)i * nb;
+        int j = 0;
+        for (; j + 4 <= nb; j += 4)
+            dot4_body(x, W2V_ROW(bbase, bidx, j, n), W2V_ROW(bbase, bidx, j + 1, n),
+                      W2V_ROW(bbase, bidx, j + 2, n), W2V_ROW(bbase, bidx, j + 3, n), n, o + j);
+        for (; j < nb; j++) o[j] = dot_body(x, W2V_ROW(bbase, bidx, j, n), n);
+    }
+}
+
+/* y = y0 + sum_k c[k * stride] * rows[k] (rows[k] = W2V_ROW(base, idx, k, n)),
+ * one 16-float chunk of y in a register at a time.  y may be y0 (in place). */
+W2V_INLINE void combine_body(float *y, const float *y0, const float *c, int64_t stride,
+                             const float *base, const int32_t *idx, int nk, int n) {
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        w2v_v16 acc = y0 ? *(const w2v_v16 *)(y0 + i) : (w2v_v16){0};
+        for (int k = 0; k < nk; k++)
+            acc += c[k * stride] * *(const w2v_v16 *)(W2V_ROW(base, idx, k, n) + i);
+        *(w2v_v16 *)(y + i) = acc;
+    }
+    for (; i < n; i++) {
+        float acc = y0 ? y0[i] : 0.0f;
+        for (int k = 0; k < nk; k++) acc += c[k * stride] * W2V_ROW(base, idx, k, n)[i];
+        y[i] = acc;
+    }
+}
+
+/* The two rank-k updates of one batched step, from the gradients
+ * g[i * nb + j] of the block of dots, all from the values before the step:
+ *     err_i = sum_j g_ij B_j;   B_j += sum_i g_ij A_i;   A_i += err_i.
+ * err: na * n floats of scratch.  Rows listed twice get both updates. */
+W2V_CLONES static void w2v_block_update(const float *g, float *abase, const int32_t *aidx, int na,
+                                        float *bbase, const int32_t *bidx, int nb, int n,
+                                        float *err) {
+    for (int i = 0; i < na; i++)
+        combine_body(err + (int64_t)i * n, NULL, g + (int64_t)i * nb, 1, bbase, bidx, nb, n);
+    for (int j = 0; j < nb; j++) {
+        float *row = W2V_ROW(bbase, bidx, j, n);
+        combine_body(row, row, g + j, nb, abase, aidx, na, n);
+    }
+    for (int i = 0; i < na; i++) {
+        float *row = W2V_ROW(abase, aidx, i, n);
+        const float *e = err + (int64_t)i * n;
+        W2V_SIMD
+        for (int k = 0; k < n; k++) row[k] += e[k];
+    }
+}
+
 /* y += a * x */
 W2V_CLONES static void w2v_axpy(float a, const float *x, float *y, int n) {
     W2V_SIMD

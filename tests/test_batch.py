@@ -1,0 +1,281 @@
+"""The batched skip-gram kernel (-batch 1): exact arithmetic against an
+independent numpy reference (random draws replicated), learning on the
+planted corpus, reproducibility, the loss's definition, and the flag's
+errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from w2v import _tables, _train
+from w2v.config import Params
+from w2v.corpus import count_corpus
+from w2v.errors import W2VError
+from w2v.model import Model
+from w2vtest import assert_one_line_error
+from test_training import BASE, MODES, assert_learned, planted, train_cli, train_model  # noqa: F401
+
+M64 = (1 << 64) - 1
+f32 = np.float32
+
+
+class Rng:
+    """The kernels' per-thread generator (splitmix64, _common.pxd), in Python."""
+
+    def __init__(self, state: int) -> None:
+        self.state = state
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & M64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        return ((self.next() >> 32) * n) >> 32
+
+
+def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts):
+    """One epoch of batched skip-gram with negative sampling, one thread, no
+    subsampling, corpus shorter than 10,000 words (alpha constant): for each
+    centre word, the dynamic window (b = window - below(window)), then
+    `negative` alias-table draws (a drawn </s> becomes 1 + below(V - 1); a
+    draw equal to the centre word is dropped), then the block of dots
+    F = C T^T, gradients g = (label - sigmoid_table(F)) * alpha (clipped
+    outside +-6), and the simultaneous updates T += g^T C, C += g T (rows
+    listed twice get both).  Returns (syn0, syn1neg, loss, examples); the
+    loss of a (centre, context) pair is -log s(f_word) - sum log s(-f_neg),
+    from C's table inside +-6, exact outside."""
+    syn0, syn1neg = syn0.copy(), syn1neg.copy()
+    V = len(counts)
+    prob, idx = _tables.alias_table(counts)
+    table = _tables.exp_table()
+    sig = table.astype(np.float64)
+    rng = Rng(seed)
+    alpha = f32(alpha)
+    loss, examples = 0.0, 0
+
+    def grad_loss(f, label):
+        if f > 6:
+            return (f32(label) - f32(1)) * alpha, np.logaddexp(0, f if not label else -f)
+        if f < -6:
+            return f32(label) * alpha, np.logaddexp(0, f if not label else -f)
+        s = sig[int((f + f32(6)) * f32(83))]
+        return (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha, -np.log(s if label else 1 - s)
+
+    def draw():
+        r = rng.next()
+        i = ((r >> 32) * V) >> 32
+        if (r & 0xFFFFFFFF) >= int(prob[i]):
+            i = int(idx[i])
+        if i == 0:
+            i = 1 + rng.below(V - 1)
+        return i
+
+    sentences, sent = [], []
+    for w in list(ids) + [0]:
+        if w == 0:
+            sentences.append(sent)
+            sent = []
+        else:
+            sent.append(int(w))
+    for sent in sentences:
+        n = len(sent)
+        if n < 2:
+            continue
+        for a, word in enumerate(sent):
+            b = window - rng.below(window)
+            lo, hi = max(a - b, 0), min(a + b, n - 1)
+            targets = [word] + [t for t in (draw() for _ in range(negative)) if t != word]
+            ctx = [sent[c] for c in range(lo, hi + 1) if c != a]
+            C, T = syn0[ctx], syn1neg[targets]
+            F = C @ T.T
+            G = np.zeros_like(F)
+            for i in range(len(ctx)):
+                for j in range(len(targets)):
+                    G[i, j], part = grad_loss(F[i, j], 1 if j == 0 else 0)
+                    loss += part
+            np.add.at(syn1neg, targets, G.T @ C)
+            np.add.at(syn0, ctx, G @ T)
+            examples += len(ctx)
+    return syn0, syn1neg, loss, examples
+
+
+def tiny_corpus(tmp_path, lines=40, seed=3):
+    """A few hundred words of Zipf-like text over 12 words, lines of 1..12 words."""
+    rng = np.random.default_rng(seed)
+    words = [b"w%d" % i for i in range(12)]
+    p = 1 / np.arange(1, 13)
+    text = b"\n".join(b" ".join(words[i] for i in rng.choice(12, size=rng.integers(1, 13), p=p / p.sum()))
+                      for _ in range(lines)) + b"\n"
+    (tmp_path / "t.txt").write_bytes(text)
+    return count_corpus(str(tmp_path / "t.txt"), 1)
+
+
+def kernel_for(corpus, syn0, syn1neg, *, window, negative, alpha, batch):
+    counts = corpus.vocab.counts
+    prob, idx = _tables.alias_table(counts)
+    return _train.Kernel(syn0=syn0, syn1=None, syn1neg=syn1neg, window=window, negative=negative, hs=0,
+                         cbow=0, exp_table=_tables.exp_table(), codes=None, points=None, codelens=None,
+                         alias_prob=prob, alias_idx=idx, keep_prob=None, corpus=corpus.ids,
+                         start_alpha=alpha, total_words=len(corpus) + 1, batch=batch)
+
+
+@pytest.mark.parametrize("size,window,negative", [(5, 2, 3), (37, 5, 5), (100, 3, 8)])
+def test_batched_update_matches_numpy_reference(tmp_path, size, window, negative):
+    # sizes below one vector (5), with a tail (37), and 6 full vectors + tail (100);
+    # 4-target groups with and without a remainder; negatives often repeated (12 words)
+    corpus = tiny_corpus(tmp_path)
+    V = len(corpus.vocab)
+    rng = np.random.default_rng(size)
+    syn0 = ((rng.random((V, size)) - 0.5) / size).astype(np.float32)
+    syn1neg = ((rng.random((V, size)) - 0.5) * 2).astype(np.float32)   # dots well away from 0
+    seed, alpha = 12345, 0.05
+    ref0, ref1, ref_loss, ref_examples = reference_batch(
+        corpus.ids, syn0, syn1neg, window=window, negative=negative, alpha=alpha, seed=seed,
+        counts=corpus.vocab.counts)
+    assert np.abs(ref1 - syn1neg).max() > 0.05           # the reference really trained
+    k = kernel_for(corpus, syn0, syn1neg, window=window, negative=negative, alpha=alpha, batch=True)
+    st = _train.WorkerState(k, seed)
+    k.begin_epoch(st)
+    assert k.train_range(st, 0, len(corpus)) == len(corpus)    # (trains syn0, syn1neg in place)
+    for got, ref in ((syn0, ref0), (syn1neg, ref1)):
+        rel = np.abs(got - ref).max() / np.abs(ref).max()
+        assert rel < 1e-5, rel
+    assert st.examples == ref_examples
+    assert st.loss == pytest.approx(ref_loss, rel=1e-5)
+
+
+def test_random_stream_is_consumed_as_the_reference_says(tmp_path):
+    # same draws: the kernel's generator ends where the reference's does
+    corpus = tiny_corpus(tmp_path)
+    V = len(corpus.vocab)
+    syn0 = np.zeros((V, 4), np.float32)
+    syn1neg = np.zeros((V, 4), np.float32)
+    k = kernel_for(corpus, syn0, syn1neg, window=3, negative=4, alpha=0.025, batch=True)
+    st = _train.WorkerState(k, 99)
+    k.begin_epoch(st)
+    k.train_range(st, 0, len(corpus))
+    rng = Rng(99)
+    reference_rng_walk(corpus, rng, window=3, negative=4)
+    assert st.rng == rng.state
+
+
+def reference_rng_walk(corpus, rng, *, window, negative):
+    """The draws of reference_batch without the arithmetic."""
+    V = len(corpus.vocab)
+    prob, idx = _tables.alias_table(corpus.vocab.counts)
+    sent_lens, n = [], 0
+    for w in list(corpus.ids) + [0]:
+        if w == 0:
+            sent_lens.append(n)
+            n = 0
+        else:
+            n += 1
+    for n in sent_lens:
+        if n < 2:
+            continue
+        for _ in range(n):
+            rng.below(window)
+            for _ in range(negative):
+                r = rng.next()
+                i = ((r >> 32) * V) >> 32
+                if (r & 0xFFFFFFFF) >= int(prob[i]):
+                    i = int(idx[i])
+                if i == 0:
+                    rng.below(V - 1)
+
+
+def test_loss_per_example_is_the_pair_kernels(tmp_path):
+    """With syn1neg at zero and a negligible learning rate every dot is 0, so
+    both kernels' loss per (centre, context) pair is -log t - k log(1 - t),
+    t = C's table at 0 (entry 498), k = negatives kept (5, less draws of the
+    centre word): both kernels must report that, per pair."""
+    corpus = tiny_corpus(tmp_path, lines=300)
+    V = len(corpus.vocab)
+    t = float(_tables.exp_table()[498])
+    per = {}
+    for batch in (False, True):
+        syn0 = ((np.random.default_rng(0).random((V, 8)) - 0.5) / 8).astype(np.float32)
+        k = kernel_for(corpus, syn0, np.zeros((V, 8), np.float32), window=3, negative=5, alpha=1e-12,
+                       batch=batch)
+        st = _train.WorkerState(k, 5)
+        k.begin_epoch(st)
+        k.train_range(st, 0, len(corpus))
+        pairs = st.examples
+        per[batch] = st.loss / pairs
+        assert -np.log(t) - 5 * np.log(1 - t) >= per[batch] > -np.log(t) - 4 * np.log(1 - t)
+    assert per[True] == pytest.approx(per[False], rel=0.02)
+
+
+def test_batched_kernel_learns_planted_neighbours(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    train_cli(w2v_cli, folder, "-threads", "1", "-batch", "1", *MODES["sg-ns"])
+    assert_learned(tmp_path / "v.bin", groups)
+
+
+def test_batched_kernel_learns_with_threads(planted, w2v_cli, tmp_path):
+    folder, groups = planted
+    train_cli(w2v_cli, folder, "-threads", "2", "-batch", "1", *MODES["sg-ns"])
+    assert_learned(tmp_path / "v.bin", groups)
+
+
+def test_batched_seed_reproducible_with_one_thread(planted, w2v_cli, tmp_path):
+    folder, _ = planted
+    outputs = []
+    for seed, batch in (("7", "1"), ("7", "1"), ("8", "1"), ("7", "0"), ("7", "0"), ("7", None)):
+        train_cli(w2v_cli, folder, "-threads", "1", "-seed", seed, "-iter", "1",
+                  *(["-batch", batch] if batch else []), *MODES["sg-ns"])
+        outputs.append((tmp_path / "v.bin").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0] != outputs[2]
+    assert outputs[3] == outputs[4]        # the pair kernel too
+    assert outputs[0] != outputs[3]        # -batch really chose the other kernel
+    assert outputs[5] == outputs[0]        # skip-gram with negative sampling: batched by default
+
+
+def test_default_kernel_per_model():
+    assert Params(cbow=0).batched and Params(cbow=0, hs=0, negative=3).batched
+    assert not Params().batched                      # CBOW (C's default model)
+    assert not Params(cbow=0, hs=1).batched and not Params(cbow=0, hs=1, negative=0).batched
+    assert not Params(cbow=0, batch=0).batched
+    assert Params(cbow=0, batch=1).batched
+    assert Params().batch is None and Params.from_dict(Params().to_dict()).batch is None
+
+
+def test_batch_is_saved_with_the_model(tmp_path):
+    corpus = tiny_corpus(tmp_path)
+    for batch in (0, 1):
+        model, _ = train_model(Params(size=4, iter=1, min_count=1, cbow=0, batch=batch), corpus)
+        model.save(str(tmp_path / "m.w2v"))
+        assert Model.load(str(tmp_path / "m.w2v")).params.batch == batch
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["-batch", "1", "-cbow", "1"], "-batch 1 is skip-gram with negative sampling only"),
+    (["-batch", "1", "-cbow", "0", "-hs", "1"], "-batch 1 is skip-gram with negative sampling only"),
+    (["-batch", "2", "-cbow", "0"], "-batch must be 0 or 1"),
+    (["-batch", "x", "-cbow", "0"], "-batch"),
+])
+def test_batch_flag_errors(planted, w2v_cli, flags, message):
+    folder, _ = planted
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "v.bin", *BASE, *flags)
+    assert_one_line_error(res, contains=message)
+
+
+def test_batch_errors_in_python(tmp_path):
+    with pytest.raises(W2VError, match="-batch 1 is skip-gram"):
+        Params(batch=1, cbow=1)
+    with pytest.raises(W2VError, match="-batch must be an integer"):
+        Params(batch=True, cbow=0)
+    with pytest.raises(W2VError, match="-batch must be an integer"):
+        Params.from_dict({"batch": "1", "cbow": 0})
+    Params(batch=0, cbow=1, hs=1)                    # the pair kernel: every model
+    corpus = tiny_corpus(tmp_path)
+    V = len(corpus.vocab)
+    with pytest.raises(ValueError, match="skip-gram with negative sampling only"):
+        _train.Kernel(syn0=np.zeros((V, 4), np.float32), syn1=None, syn1neg=np.zeros((V, 4), np.float32),
+                      window=2, negative=2, hs=0, cbow=1, exp_table=_tables.exp_table(), codes=None,
+                      points=None, codelens=None, alias_prob=None, alias_idx=None, keep_prob=None,
+                      corpus=corpus.ids, start_alpha=0.05, total_words=len(corpus) + 1, batch=True)
