@@ -126,6 +126,7 @@ def train_run(w2v: str, corpus: str, model: str, args, out: str, extra: Sequence
     text = res.text()
     rec = {"label": label, "cmd": " ".join(res.cmd), "wall_s": res.wall_s,
            "train_s": res.wall_s - t_vocab if t_vocab is not None else None,
+           "cpu_s": res.user_s + res.sys_s,
            "cpu_percent": res.cpu_percent, "others_cpu_percent": res.others_cpu_percent,
            "load_before": load0, "load_after": bl.load_average()[0], "epoch_wps": epoch_rates(text),
            "losses": epoch_losses(text), "writes": writes}
@@ -151,7 +152,14 @@ def pairs(a_name: str, a_run, b_name: str, b_run, n: int) -> List[Dict[str, dict
     return out
 
 
+def cpu_s(rec: dict) -> float:
+    """CPU seconds of a whole run (process start, vocabulary, training, output)."""
+    return rec["cpu_s"] if "cpu_s" in rec else rec["cpu_percent"] * rec["wall_s"] / 100.0
+
+
 def median_ratio(prs: List[Dict[str, dict]], num: str, den: str, key: str = "train_s") -> float:
+    if key == "cpu_s":
+        return statistics.median(cpu_s(p[num]) / cpu_s(p[den]) for p in prs)
     return statistics.median(p[num][key] / p[den][key] for p in prs)
 
 
@@ -349,10 +357,12 @@ def report(meta: dict, res: dict) -> str:
         for model, r in res["loss"].items():
             per = " ".join(f"{p['new']['train_s'] / p['old']['train_s']:.3f}" for p in r["pairs"])
             rows.append([model, len(r["pairs"]), f"{r['new_wps'] / 1e3:.0f}k", f"{r['old_wps'] / 1e3:.0f}k",
-                         f"{r['time_ratio']:.3f}", f"{r['wall_ratio']:.3f}", per,
+                         f"{r['time_ratio']:.3f}", f"{r['wall_ratio']:.3f}",
+                         f"{median_ratio(r['pairs'], 'new', 'old', 'cpu_s'):.3f}", per,
                          f"{statistics.median(p[k]['others_cpu_percent'] for p in r['pairs'] for k in p):.0f}%"])
         lines.append(bl.format_table(["model", "pairs", "new words/s", "old words/s", "train-time ratio",
-                                      "wall ratio", "per pair", "others' CPU"], rows))
+                                      "wall ratio", "CPU-time ratio", "per pair (train time)", "others' CPU"],
+                                     rows))
     if "checkpoint" in res:
         r = res["checkpoint"]
         s = r["save"]
@@ -360,9 +370,10 @@ def report(meta: dict, res: dict) -> str:
                   f"-iter {meta['iter']}, median of interleaved pairs"]
         per = " ".join(f"{p['checkpoint']['train_s'] / p['none']['train_s']:.3f}" for p in r["pairs"])
         lines.append(bl.format_table(
-            ["pairs", "writes/run", "train-time ratio", "extra s/run", "extra s/write", "save alone (median)",
-             "file MB", "per pair"],
-            [[len(r["pairs"]), bl.fmt(r["writes"], ".0f"), f"{r['time_ratio']:.3f}", f"{r['extra_s']:.2f}",
+            ["pairs", "writes/run", "train-time ratio", "CPU-time ratio", "extra s/run", "extra s/write",
+             "save alone (median)", "file MB", "per pair"],
+            [[len(r["pairs"]), bl.fmt(r["writes"], ".0f"), f"{r['time_ratio']:.3f}",
+              f"{median_ratio(r['pairs'], 'checkpoint', 'none', 'cpu_s'):.3f}", f"{r['extra_s']:.2f}",
               bl.fmt(r["extra_per_write_s"], ".3f"), f"{s['median']:.3f} s", f"{s['bytes'] / 1e6:.1f}", per]]))
     if "quality" in res:
         lines += ["", f"w vs w+c, -iter {meta['quality_iter']} (analogy: top {bl.ANALOGY_RESTRICT:,} words)"]
@@ -391,9 +402,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv and argv[0] in children:
         children[argv[0]](argv[1:])
         return 0
+    if argv[:1] == ["--report"] and len(argv) == 2:     # the tables again, from a summary.json
+        with open(argv[1]) as f:
+            saved = json.load(f)
+        print(report(saved["meta"], saved["results"]))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)} [default: all]")
+    ap.add_argument("--report", metavar="JSON", help="only print the tables of an earlier run's summary.json")
     ap.add_argument("--corpus", default=shared("wiki17m.txt.gz"),
                     help="training text, plain or compressed [default: ../shared/data/wiki17m.txt.gz]")
     ap.add_argument("--threads", type=int, default=2, help="[default: 2]")
