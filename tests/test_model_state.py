@@ -172,7 +172,7 @@ def test_loss_and_updates_match_a_numpy_reference(tmp_path, cbow, hs, negative):
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     V, D = len(corpus.vocab), 6
     model = train_small(corpus, size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
-                        min_count=1, seed=4)
+                        min_count=1, seed=4, batch=0)      # the pair kernel (tests/test_batch.py: the other)
     syn0, syn1, syn1neg, losses = reference(np.asarray(corpus.ids), V, D, cbow=cbow, hs=hs,
                                             negative=negative, iters=3, seed=4)
     assert (syn1neg.any() if negative else syn1.any())       # the reference trained something
@@ -189,7 +189,7 @@ def test_loss_outside_the_table_is_exact(tmp_path):
     (tmp_path / "t.txt").write_bytes(TINY * 3)
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     V, D = len(corpus.vocab), 6
-    model = plan(Model.new(Params(size=D, window=1, sample=0, cbow=0, hs=0, negative=3, iter=1,
+    model = plan(Model.new(Params(size=D, window=1, sample=0, cbow=0, hs=0, negative=3, iter=1, batch=0,
                                   min_count=1, seed=4), corpus.vocab), len(corpus.ids), 1, "")
     model.syn0 *= 4000.0           # |syn0| ~ 200: dots far outside [-6, 6] once syn1neg moves
     model.syn1neg[:] = np.random.default_rng(0).normal(0, 0.05, model.syn1neg.shape).astype(np.float32)

@@ -130,12 +130,20 @@ cdef inline int32_t draw_negative(const Shared *m, Worker *w) noexcept nogil:
     return i
 
 
-cdef inline float ns_gradient(const Shared *m, float f, float label, float alpha) noexcept nogil:
+cdef inline float ns_step(const Shared *m, float f, int label, float alpha, double *loss) noexcept nogil:
+    """Negative sampling for one target with dot f: C's gradient (times
+    alpha; clipped outside the table) and, added to *loss, -log P(label | f)
+    (label_loss), from one table position."""
+    cdef int i
     if f > MAX_EXP:
+        loss[0] += softplus(-f if label else f)
         return (label - 1) * alpha
     if f < -MAX_EXP:
+        loss[0] += softplus(-f if label else f)
         return label * alpha
-    return (label - sigmoid(m, f)) * alpha
+    i = table_index(f)
+    loss[0] += m.loss_table[i + (0 if label else EXP_TABLE_SIZE)]
+    return (label - m.exp_table[i]) * alpha
 
 
 cdef inline void window_bounds(const Shared *m, Worker *w, int a, int n, int *lo, int *hi) noexcept nogil:

@@ -25,8 +25,8 @@ from w2v._common cimport (
     rng_unit,
 )
 from w2v._train cimport (
-    Shared, Worker, alpha_at, fold_pending, sigmoid, label_loss, path_of, draw_negative,
-    ns_gradient, window_bounds, draw_targets, BATCH_CONTEXTS,
+    Shared, Worker, alpha_at, fold_pending, table_index, label_loss, path_of, draw_negative,
+    ns_step, window_bounds, draw_targets, BATCH_CONTEXTS,
 )
 
 cnp.import_array()
@@ -39,14 +39,17 @@ cdef inline double hs_gradients(const Shared *m, Worker *w, int32_t word) noexce
     cdef int d
     cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
     cdef float f
+    cdef int i
     cdef double loss = 0
     for d in range(m.codelens[word]):
         f = w.fs[d]
-        loss += label_loss(m, f, 1 - code[d])
         if f <= -MAX_EXP or f >= MAX_EXP:
             w.gs[d] = 0          # C skips nodes outside the table entirely
+            loss += label_loss(m, f, 1 - code[d])
         else:
-            w.gs[d] = (1 - code[d] - sigmoid(m, f)) * w.alpha
+            i = table_index(f)
+            w.gs[d] = (1 - code[d] - m.exp_table[i]) * w.alpha
+            loss += m.loss_table[i + (EXP_TABLE_SIZE if code[d] else 0)]
     return loss
 
 
@@ -78,19 +81,16 @@ cdef inline double ns_update(const Shared *m, Worker *w, const float *l1, int32_
     if not repeated:
         # all rows distinct: take every dot first, then every update
         w2v_dot_rows(l1, m.syn1neg, w.targets, k, D, w.fs)
-        w.gs[0] = ns_gradient(m, w.fs[0], 1, w.alpha)
-        loss = label_loss(m, w.fs[0], 1)
+        w.gs[0] = ns_step(m, w.fs[0], 1, w.alpha, &loss)
         for j in range(1, k):
-            w.gs[j] = ns_gradient(m, w.fs[j], 0, w.alpha)
-            loss += label_loss(m, w.fs[j], 0)
+            w.gs[j] = ns_step(m, w.fs[j], 0, w.alpha, &loss)
         w2v_update_rows(w.gs, m.syn1neg, w.targets, k, D, w.neu1e, l1)
     else:
         # a row drawn twice must see its first update (C's sequential order)
         for j in range(k):
             row = m.syn1neg + <int64_t>w.targets[j] * D
             f = w2v_dot(l1, row, D)
-            loss += label_loss(m, f, 1 if j == 0 else 0)
-            w2v_pair_update(ns_gradient(m, f, 1 if j == 0 else 0, w.alpha), row, w.neu1e, l1, D)
+            w2v_pair_update(ns_step(m, f, 1 if j == 0 else 0, w.alpha, &loss), row, w.neu1e, l1, D)
     return loss
 
 
@@ -173,12 +173,10 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
             for i in range(nc):
                 fs = w.fs + i * nt
                 gs = w.gs + i * nt
-                gs[0] = ns_gradient(m, fs[0], 1, w.alpha)
-                loss += label_loss(m, fs[0], 1)
+                gs[0] = ns_step(m, fs[0], 1, w.alpha, &loss)
                 for j in range(1, nt):
                     f = fs[j]
-                    gs[j] = ns_gradient(m, f, 0, w.alpha)
-                    loss += label_loss(m, f, 0)
+                    gs[j] = ns_step(m, f, 0, w.alpha, &loss)
             w2v_block_update(w.gs, m.syn0, w.contexts, nc, m.syn1neg, w.targets, nt, D, w.block)
             w.examples += nc
     w.loss += loss
