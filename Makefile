@@ -46,7 +46,12 @@ demo: install
 	    -sample 1e-3 -iter 5 -min-count 5 -threads $(THREADS)
 	$(W2V) distance $(DEMO)/vectors.bin -n 10 $(if $(CORPUS),,god king jerusalem water)
 
-test: install
+# mpi4py and PyPI's MPICH (the [mpich] extra), so the MPI tests run (mpiexec -n 2)
+$(VENV)/.mpi: $(VENV)/.deps
+	$(PIP) install -q "mpi4py>=3.1" "mpich>=4.1"
+	touch $@
+
+test: install $(VENV)/.mpi
 	$(VENV)/bin/pytest -q tests
 
 $(VENV)/.bench: $(VENV)/.deps

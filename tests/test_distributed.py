@@ -1,0 +1,142 @@
+"""The parts of multi-process training that need no MPI: launcher detection,
+counting shares and merging them into one vocabulary, the hot-row schedule."""
+from __future__ import annotations
+
+import gzip
+import random
+
+import numpy as np
+import pytest
+
+from w2v import distributed as D
+from w2v.corpus import IdSpool, count_corpus
+from w2v.io import iter_blocks
+
+
+@pytest.mark.parametrize("env,expected", [
+    ({}, None),
+    ({"PMI_RANK": "1", "PMI_SIZE": "4"}, (1, 4)),
+    ({"PMI_RANK": "0", "PMI_SIZE": "1"}, None),            # mpiexec -n 1: one process
+    ({"OMPI_COMM_WORLD_RANK": "3", "OMPI_COMM_WORLD_SIZE": "8"}, (3, 8)),
+    ({"PMIX_RANK": "2"}, (2, None)),
+    ({"MPI_LOCALRANKID": "1", "MPI_LOCALNRANKS": "2"}, (1, 2)),
+    ({"SLURM_PROCID": "0", "SLURM_NTASKS": "1"}, None),
+    ({"SLURM_PROCID": "0", "SLURM_NTASKS": "4"}, (0, 4)),
+    ({"SLURM_PROCID": "0", "SLURM_NTASKS": "4", "SLURM_STEP_NUM_TASKS": "1"}, None),
+    ({"SLURM_PROCID": "5", "SLURM_STEP_NUM_TASKS": "6"}, (5, 6)),
+    ({"PMI_RANK": "x"}, None),
+])
+def test_launcher_env(env, expected):
+    got = D.launcher_env(env)
+    assert (None if got is None else (got.rank, got.size)) == expected
+    assert D.env_rank(env) == (0 if expected is None else expected[0])
+
+
+def test_hot_rows_schedule():
+    got = [D.hot_rows(r, 10 ** 9, 1024) for r in range(1, 9)]
+    assert got == [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
+    assert D.hot_rows(8, 5000, 1024) == 5000
+    with pytest.raises(ValueError):
+        D.hot_rows(0, 10)
+
+
+def make_text(seed, lines=300):
+    rng = random.Random(seed)
+    # Zipf-ish words, many ties, rare words that straddle shares
+    vocab = [b"w%d" % i for i in range(120)]
+    weights = [1.0 / (i + 1) for i in range(len(vocab))]
+    out = []
+    for _ in range(lines):
+        out.append(b" ".join(rng.choices(vocab, weights, k=rng.randint(0, 15))))
+    return b"\n".join(out) + b"\n"
+
+
+def counts_of_shares(paths, K, block=None):
+    parts, spools = [], []
+    for r in range(K):
+        spool = IdSpool()
+        kw = {} if block is None else {"block": block}
+        parts.append(D.count_share(iter_blocks(paths, (r, K), **kw), spool))
+        spools.append(spool)
+    return parts, spools
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 5])
+@pytest.mark.parametrize("min_count", [0, 1, 3])
+def test_merged_vocab_equals_single_process_plain(tmp_path, K, min_count):
+    files = []
+    for i in range(3):
+        p = tmp_path / f"s{i}.txt"
+        p.write_bytes(make_text(i, 80 + 40 * i).rstrip(b"\n") if i == 1 else make_text(i, 80))
+        files.append(str(p))
+    whole = tmp_path / "whole.txt"
+    whole.write_bytes(b"".join(d for _, d in iter_blocks(files)))
+    single = count_corpus(str(whole), min_count)
+    parts, spools = counts_of_shares(files, K)
+    vocab, maps = D.merge_counts(parts, min_count)
+    assert vocab.words == single.vocab.words
+    assert vocab.counts.tolist() == single.vocab.counts.tolist()
+    ids = []
+    for spool, m in zip(spools, maps):
+        spool.remap(m)
+        ids.append(np.array(spool.array()))
+        spool.close()
+    # plain files: the shares are consecutive, so the ids follow the text
+    assert np.array_equal(np.concatenate(ids), np.asarray(single.ids))
+
+
+@pytest.mark.parametrize("K,block", [(2, 50), (3, 200), (4, 1)])
+def test_merged_vocab_equals_single_process_compressed(tmp_path, K, block):
+    text = make_text(7, 400)
+    gz = tmp_path / "t.txt.gz"
+    gz.write_bytes(gzip.compress(text))
+    single = count_corpus(str(gz), 2)
+    parts, spools = counts_of_shares([str(gz)], K, block)
+    vocab, maps = D.merge_counts(parts, 2)
+    assert vocab.words == single.vocab.words
+    assert vocab.counts.tolist() == single.vocab.counts.tolist()
+    # every kept token is on exactly one rank
+    total = np.zeros(len(vocab), dtype=np.int64)
+    for spool, m in zip(spools, maps):
+        spool.remap(m)
+        total += np.bincount(np.asarray(spool.array()), minlength=len(vocab))
+        spool.close()
+    assert total.tolist() == np.bincount(np.asarray(single.ids), minlength=len(vocab)).tolist()
+
+
+def test_merge_tie_order_is_first_occurrence_in_whole_text():
+    # rank 0 sees b first, rank 1 sees a first; a and b tie at 2: b leads
+    p0 = D.Counts([D.EOS, b"b", b"c"], np.array([1, 1, 1]), np.array([0, 0, 0]))
+    p1 = D.Counts([D.EOS, b"a", b"b", b"c"], np.array([1, 2, 1, 1]), np.array([1, 1, 1, 1]))
+    vocab, maps = D.merge_counts([p0, p1], 0)
+    # counts: b=2, a=2, c=2 -> all tie, first occurrences: b, c (rank 0), then a
+    assert vocab.words == [D.EOS, b"b", b"c", b"a"]
+    assert vocab.counts.tolist() == [2, 2, 2, 2]
+    assert maps[0].tolist() == [0, 1, 2]
+    assert maps[1].tolist() == [0, 3, 1, 2]
+    # round-robin blocks: block 2 (rank 0) comes after block 1 (rank 1)
+    q0 = D.Counts([D.EOS, b"x", b"y"], np.array([0, 1, 1]), np.array([0, 0, 2]))
+    q1 = D.Counts([D.EOS, b"y", b"z"], np.array([0, 1, 1]), np.array([1, 1, 1]))
+    vocab, _ = D.merge_counts([q0, q1], 0)
+    assert vocab.words == [D.EOS, b"y", b"x", b"z"]
+
+
+def test_one_process_never_imports_mpi4py(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "t.txt").write_bytes(make_text(1, 50))
+    code = ("import os, sys\n"
+            "for k in [k for k in os.environ if k.startswith(('PMI', 'PMIX', 'OMPI', 'SLURM', 'MPI_'))]:\n"
+            "    del os.environ[k]\n"
+            "from w2v.cli import main\n"
+            "try:\n"
+            "    main(['train', '-train', 't.txt', '-output', 'v.txt', '-size', '5', '-iter', '1',\n"
+            "          '-min-count', '1', '-threads', '1', '-debug', '0'])\n"
+            "except SystemExit as e:\n"
+            "    assert e.code == 0, e.code\n"
+            "assert 'mpi4py' not in sys.modules, 'mpi4py imported'\n"
+            "print('ok')\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == b"ok", p.stderr
+    assert (tmp_path / "v.txt").exists()
