@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from w2v import distributed as D
-from w2v.corpus import IdSpool, count_corpus
+from w2v.corpus import count_corpus
 from w2v.io import iter_blocks
+from w2v.vocab import EOS
 
 
 @pytest.mark.parametrize("env,expected", [
@@ -54,9 +55,9 @@ def make_text(seed, lines=300):
 def counts_of_shares(paths, K, block=None):
     parts, spools = [], []
     for r in range(K):
-        spool = IdSpool()
         kw = {} if block is None else {"block": block}
-        parts.append(D.count_share(iter_blocks(paths, (r, K), **kw), spool))
+        counts, spool = D.count_share(iter_blocks(paths, (r, K), **kw))
+        parts.append(counts)
         spools.append(spool)
     return parts, spools
 
@@ -106,19 +107,19 @@ def test_merged_vocab_equals_single_process_compressed(tmp_path, K, block):
 
 def test_merge_tie_order_is_first_occurrence_in_whole_text():
     # rank 0 sees b first, rank 1 sees a first; a and b tie at 2: b leads
-    p0 = D.Counts([D.EOS, b"b", b"c"], np.array([1, 1, 1]), np.array([0, 0, 0]))
-    p1 = D.Counts([D.EOS, b"a", b"b", b"c"], np.array([1, 2, 1, 1]), np.array([1, 1, 1, 1]))
+    p0 = D.Counts([EOS, b"b", b"c"], np.array([1, 1, 1]), np.array([0, 0, 0]))
+    p1 = D.Counts([EOS, b"a", b"b", b"c"], np.array([1, 2, 1, 1]), np.array([1, 1, 1, 1]))
     vocab, maps = D.merge_counts([p0, p1], 0)
     # counts: b=2, a=2, c=2 -> all tie, first occurrences: b, c (rank 0), then a
-    assert vocab.words == [D.EOS, b"b", b"c", b"a"]
+    assert vocab.words == [EOS, b"b", b"c", b"a"]
     assert vocab.counts.tolist() == [2, 2, 2, 2]
     assert maps[0].tolist() == [0, 1, 2]
     assert maps[1].tolist() == [0, 3, 1, 2]
     # round-robin blocks: block 2 (rank 0) comes after block 1 (rank 1)
-    q0 = D.Counts([D.EOS, b"x", b"y"], np.array([0, 1, 1]), np.array([0, 0, 2]))
-    q1 = D.Counts([D.EOS, b"y", b"z"], np.array([0, 1, 1]), np.array([1, 1, 1]))
+    q0 = D.Counts([EOS, b"x", b"y"], np.array([0, 1, 1]), np.array([0, 0, 2]))
+    q1 = D.Counts([EOS, b"y", b"z"], np.array([0, 1, 1]), np.array([1, 1, 1]))
     vocab, _ = D.merge_counts([q0, q1], 0)
-    assert vocab.words == [D.EOS, b"y", b"x", b"z"]
+    assert vocab.words == [EOS, b"y", b"x", b"z"]
 
 
 def test_one_process_never_imports_mpi4py(tmp_path):

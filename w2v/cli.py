@@ -72,8 +72,9 @@ def cli(ctx: click.Context) -> None:
 
 # --------------------------------------------------------------------------- train
 @cli.command("train", cls=Command, context_settings=CONTEXT)
-@click.option("-train", "train", metavar="FILE", required=True,
-              help="Training text (- = standard input; .gz/.bz2/.xz decompressed).")
+@click.option("-train", "train", metavar="FILE", required=True, multiple=True,
+              help="Training text (- = standard input; .gz/.bz2/.xz decompressed); may be given "
+                   "several times, or as a quoted glob ('shards/*.txt', sorted).")
 @click.option("-output", "output", metavar="FILE", default=None,
               help="Write vectors (or -classes) here; without it, only the vocabulary is built.")
 @click.option("-size", "size", type=int, default=100, show_default=True, help="Vector dimensions.")
@@ -101,7 +102,9 @@ def cli(ctx: click.Context) -> None:
 @click.option("-cbow", "cbow", type=int, default=1, show_default=True, help="1 = CBOW, 0 = skip-gram.")
 @click.option("-seed", "seed", type=int, default=1, show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
-def train_cmd(iter_: int, **flags) -> None:
+@click.option("-sync-every", "sync_every", type=float, default=1.0, show_default=True,
+              help="Under MPI (mpiexec -n K): seconds between the processes' model averagings.")
+def train_cmd(iter_: int, train: tuple, **flags) -> None:
     """Train word vectors (word2vec).
 
     \b
@@ -112,7 +115,7 @@ def train_cmd(iter_: int, **flags) -> None:
     from .config import TrainConfig
     from .train import run
 
-    run(TrainConfig(iter=iter_, **flags))
+    run(TrainConfig(iter=iter_, train=train[0] if len(train) == 1 else train, **flags))
 
 
 # --------------------------------------------------------------------------- phrases
@@ -243,6 +246,21 @@ def _usage_line(exc: click.ClickException) -> str:
     return f"{_prog[0]}: error: {msg}"
 
 
+def _error_exit(line: str, code: int, local: bool = False) -> None:
+    """Print the error once and exit.  Under MPI (``mpiexec -n K``) an error
+    every rank saw (bad flags, or one the ranks agreed on) is printed by rank
+    0 only; an error of one rank alone (*local*) ends the whole job."""
+    from .distributed import current, env_rank
+
+    dist = current()
+    if dist is not None and local:
+        click.echo(line if dist.rank == 0 else f"{line} (rank {dist.rank})", err=True)
+        dist.abort(code)
+    if (dist.rank if dist is not None else env_rank()) == 0:
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
 def main(argv: Optional[list] = None) -> None:
     """Console entry point: one-line errors, proper exit codes, no tracebacks."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -254,8 +272,7 @@ def main(argv: Optional[list] = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        click.echo(_usage_line(exc), err=True)
-        sys.exit(exc.exit_code)
+        _error_exit(_usage_line(exc), exc.exit_code)
     except click.Abort:
         click.echo(f"{_prog[0]}: interrupted", err=True)
         sys.exit(130)
@@ -263,8 +280,7 @@ def main(argv: Optional[list] = None) -> None:
         click.echo(f"{_prog[0]}: interrupted", err=True)
         sys.exit(130)
     except W2VError as exc:
-        click.echo(f"{_prog[0]}: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _error_exit(f"{_prog[0]}: error: {exc}", exc.exit_code, not getattr(exc, "collective", False))
     except BrokenPipeError:
         # the reader of our standard output went away (e.g. `| head`)
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 from .errors import W2VError
 
@@ -36,7 +36,7 @@ class TrainConfig:
     capped at the core count (see :meth:`effective_threads`).
     """
 
-    train: str
+    train: Union[str, Tuple[str, ...]]   # a file, or several (globs allowed)
     output: Optional[str] = None
     size: int = 100
     window: int = 5
@@ -57,9 +57,14 @@ class TrainConfig:
     # Not a C flag: entries held while counting before C's ReduceVocab rule
     # prunes rare words (C: 0.7 * 30M hash slots).
     max_vocab_entries: int = 21_000_000
+    # Under MPI (mpiexec -n K): seconds between the ranks' model averagings.
+    sync_every: float = 1.0
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.train, str) and self.train != "", "-train: a training file is required (use - for standard input)")
+        _check(isinstance(self.train, str) and self.train != ""
+               or isinstance(self.train, tuple) and len(self.train) > 0
+               and all(isinstance(t, str) and t != "" for t in self.train),
+               "-train: a training file is required (use - for standard input)")
         for name in ("size", "window", "hs", "negative", "threads", "iter", "min_count",
                      "classes", "debug", "binary", "cbow", "seed", "max_vocab_entries"):
             _check(_is_int(getattr(self, name)), f"-{name.replace('_', '-')} must be an integer")
@@ -80,6 +85,9 @@ class TrainConfig:
         _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
         _check(0 <= self.seed < 2 ** 63, f"-seed must be between 0 and 2^63-1 (got {self.seed})")
         _check(self.max_vocab_entries >= 2, "max_vocab_entries must be >= 2")
+        _check(isinstance(self.sync_every, (int, float)) and not isinstance(self.sync_every, bool)
+               and 0 < self.sync_every < float("inf"),
+               f"-sync-every must be a number of seconds > 0 (got {self.sync_every})")
 
     @property
     def start_alpha(self) -> float:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _text
 from .errors import W2VError
-from .io import describe, iter_chunks, open_input
+from .io import describe, iter_text
 from .progress import Reporter
 from .vocab import EOS, Vocab
 
@@ -78,54 +78,92 @@ class Corpus:
         return len(self.ids)
 
 
-def _read(path: str, tokenizer, spool: IdSpool, reporter: Reporter, table=None,
-          max_entries: int = 0):
-    stream = open_input(path, "training file")
+def _read(chunks: Iterable[bytes], tokenizer, spool: IdSpool, reporter: Reporter, table=None,
+          max_entries: int = 0) -> int:
+    """Tokenise *chunks* into *spool*; returns how many times C's ReduceVocab
+    rule pruned *table* (when given)."""
     min_reduce = 1
     next_report = 1_000_000
-    try:
-        for chunk in iter_chunks(stream, path, "training file"):
-            spool.append(tokenizer.feed(chunk))
-            if tokenizer.tokens >= next_report:
-                reporter.progress(f"{tokenizer.tokens // 1_000_000}M tokens read")
-                next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
-            if table is not None and len(table) > max_entries:
-                # word2vec.c's ReduceVocab: forget the rarest words to bound memory
-                spool.remap(table.prune(min_reduce))
-                min_reduce += 1
-        spool.append(tokenizer.finish())
-    finally:
-        if path != "-":
-            stream.close()
+    for chunk in chunks:
+        spool.append(tokenizer.feed(chunk))
+        if tokenizer.tokens >= next_report:
+            reporter.progress(f"{tokenizer.tokens // 1_000_000}M tokens read")
+            next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
+        if table is not None and len(table) > max_entries:
+            # word2vec.c's ReduceVocab: forget the rarest words to bound memory
+            spool.remap(table.prune(min_reduce))
+            min_reduce += 1
+    spool.append(tokenizer.finish())
     reporter.end_line()
-    return min_reduce
+    return min_reduce - 1
 
 
-def count_corpus(path: str, min_count: int, reporter: Optional[Reporter] = None,
-                 max_entries: int = 21_000_000) -> Corpus:
-    """Tokenise *path*, build the vocabulary (C's order, -min-count), encode."""
-    reporter = reporter or Reporter(0)
+def _paths(path: Union[str, Sequence[str]]) -> List[str]:
+    return [path] if isinstance(path, str) else list(path)
+
+
+def describe_inputs(paths: Sequence[str]) -> str:
+    return describe(paths[0]) if len(paths) == 1 else f"{describe(paths[0])} (and {len(paths) - 1} more)"
+
+
+@dataclass
+class WordCounts:
+    """Words of some text in order of first occurrence (``</s>`` first) with
+    their counts; the text's provisional ids are in ``spool``."""
+
+    table: object            # _text.WordTable
+    spool: IdSpool
+    tokens: int
+    prunes: int
+
+
+def new_table():
+    """An empty word table holding only ``</s>`` (id 0)."""
     table = _text.WordTable()
     table.add_word(EOS, 0)
+    return table
+
+
+def count_chunks(chunks: Iterable[bytes], reporter: Optional[Reporter] = None,
+                 max_entries: int = 21_000_000, table=None) -> WordCounts:
+    """Tokenise and count byte chunks into *table* (default: a new one); the
+    caller closes ``spool``."""
+    reporter = reporter or Reporter(0)
+    table = new_table() if table is None else table
     tokenizer = _text.Tokenizer(table, "count")
     spool = IdSpool()
     try:
-        _read(path, tokenizer, spool, reporter, table, max_entries)
-        if tokenizer.tokens == 0:
-            raise W2VError(f"training file {describe(path)} is empty (no words)")
+        prunes = _read(chunks, tokenizer, spool, reporter, table, max_entries)
+    except BaseException:
+        spool.close()
+        raise
+    return WordCounts(table, spool, int(tokenizer.tokens), prunes)
+
+
+def count_corpus(path: Union[str, Sequence[str]], min_count: int, reporter: Optional[Reporter] = None,
+                 max_entries: int = 21_000_000) -> Corpus:
+    """Tokenise the file(s), build the vocabulary (C's order, -min-count), encode."""
+    paths = _paths(path)
+    counted = count_chunks(iter_text(paths), reporter, max_entries)
+    spool, table, tokens = counted.spool, counted.table, counted.tokens
+    del counted
+    try:
+        if tokens == 0:
+            raise W2VError(f"training file {describe_inputs(paths)} is empty (no words)")
         vocab, mapping = Vocab.from_counts(table.words(), table.counts_array(), min_count)
         del table
         if len(vocab) < 2:
-            raise W2VError(f"no word in training file {describe(path)} occurs at least "
+            raise W2VError(f"no word in training file {describe_inputs(paths)} occurs at least "
                            f"-min-count {min_count} times")
         spool.remap(mapping)
-        return Corpus(vocab, spool.array(), int(tokenizer.tokens))
+        return Corpus(vocab, spool.array(), tokens)
     finally:
         spool.close()
 
 
-def encode_corpus(path: str, vocab: Vocab, reporter: Optional[Reporter] = None) -> Corpus:
-    """Tokenise *path* against a fixed vocabulary (-read-vocab): unknown words are skipped."""
+def encode_chunks(chunks: Iterable[bytes], vocab: Vocab, reporter: Optional[Reporter] = None) -> Tuple[IdSpool, int]:
+    """Tokenise chunks against a fixed vocabulary (unknown words are skipped);
+    returns the spool of ids (the caller closes it) and the tokens kept."""
     reporter = reporter or Reporter(0)
     table = _text.WordTable(max(16, len(vocab)))
     for w in vocab.words:
@@ -133,12 +171,28 @@ def encode_corpus(path: str, vocab: Vocab, reporter: Optional[Reporter] = None) 
     tokenizer = _text.Tokenizer(table, "lookup")
     spool = IdSpool()
     try:
-        _read(path, tokenizer, spool, reporter)
+        _read(chunks, tokenizer, spool, reporter)
+    except BaseException:
+        spool.close()
+        raise
+    return spool, int(tokenizer.tokens)
+
+
+def has_words(ids: np.ndarray) -> bool:
+    """Whether *ids* hold a word (not only sentence ends, id 0)."""
+    step = 1 << 20
+    return any(ids[i:i + step].any() for i in range(0, len(ids), step))
+
+
+def encode_corpus(path: Union[str, Sequence[str]], vocab: Vocab, reporter: Optional[Reporter] = None) -> Corpus:
+    """Tokenise the file(s) against a fixed vocabulary (-read-vocab): unknown words are skipped."""
+    paths = _paths(path)
+    spool, tokens = encode_chunks(iter_text(paths), vocab, reporter)
+    try:
         ids = spool.array()
         # sentence ends alone (id 0) leave nothing to train on
-        step = 1 << 20
-        if not any(ids[i:i + step].any() for i in range(0, len(ids), step)):
-            raise W2VError(f"training file {describe(path)} has no word of the vocabulary")
-        return Corpus(vocab, ids, int(tokenizer.tokens))
+        if not has_words(ids):
+            raise W2VError(f"training file {describe_inputs(paths)} has no word of the vocabulary")
+        return Corpus(vocab, ids, tokens)
     finally:
         spool.close()

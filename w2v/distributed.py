@@ -25,12 +25,13 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
-from . import _text
 from .config import available_cores
-from .corpus import IdSpool
+from .corpus import (Corpus, IdSpool, count_chunks, describe_inputs, encode_chunks, has_words,
+                     new_table)
 from .errors import W2VError
+from .io import iter_blocks, iter_text
 from .progress import Reporter
-from .vocab import EOS, Vocab
+from .vocab import Vocab
 
 T = TypeVar("T")
 
@@ -154,8 +155,7 @@ class Dist:
         errors = self.comm.allgather(None if error is None else (error, exit_code))
         for r, e in enumerate(errors):
             if e is not None:
-                message = e[0] if r == 0 else f"rank {r}: {e[0]}"
-                exc = W2VError(message)
+                exc = W2VError(e[0] if r == 0 else f"{e[0]} (rank {r})")
                 exc.exit_code = e[1]
                 exc.collective = True
                 raise exc
@@ -209,41 +209,35 @@ class Counts:
     prunes: int = 0   # times C's ReduceVocab rule forgot rare words
 
 
-def count_share(blocks: Iterable[Tuple[int, bytes]], spool: IdSpool, reporter: Optional[Reporter] = None,
-                max_entries: int = 21_000_000) -> Counts:
-    """Tokenise (block, chunk) pairs into *spool* (provisional ids = local
-    first-occurrence order) and count the words."""
-    reporter = reporter or Reporter(0)
-    table = _text.WordTable()
-    table.add_word(EOS, 0)
-    tokenizer = _text.Tokenizer(table, "count")
-    first = [np.zeros(1, dtype=np.int64)]
-    known = 1
-    min_reduce = 1
-    next_report = 1_000_000
-    last_block = 0
-    for block, chunk in blocks:
-        spool.append(tokenizer.feed(chunk))
-        if len(table) > known:
-            first.append(np.full(len(table) - known, block, dtype=np.int64))
-            known = len(table)
-        if tokenizer.tokens >= next_report:
-            reporter.progress(f"{tokenizer.tokens // 1_000_000}M tokens read")
-            next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
-        if len(table) > max_entries:
-            # word2vec.c's ReduceVocab, on this rank's share
-            mapping = table.prune(min_reduce)
-            spool.remap(mapping)
-            keys = np.concatenate(first)
-            first, known = [keys[mapping >= 0]], len(table)
-            min_reduce += 1
-        last_block = block
-    spool.append(tokenizer.finish())
-    if len(table) > known:
-        first.append(np.full(len(table) - known, last_block, dtype=np.int64))
-    reporter.end_line()
-    return Counts(table.words(), table.counts_array(), np.concatenate(first), int(tokenizer.tokens),
-                  min_reduce - 1)
+def count_share(blocks: Iterable[Tuple[int, bytes]], reporter: Optional[Reporter] = None,
+                max_entries: int = 21_000_000) -> Tuple[Counts, IdSpool]:
+    """Count this rank's (block, chunk) pairs (:func:`w2v.io.iter_blocks`);
+    returns the counts and the spooled provisional ids (the caller closes it).
+
+    A word's first block is where this rank first saw it; after C's pruning
+    rule forgot words (ids compacted), every word gets the share's first block
+    (ties then follow rank order, see docs/distributed.md)."""
+    table = new_table()
+    starts: List[Tuple[int, int]] = []     # (table size when a block began, block)
+
+    def chunks():
+        current = None
+        for block, data in blocks:
+            if block != current:
+                starts.append((len(table), block))
+                current = block
+            yield data
+
+    counted = count_chunks(chunks(), reporter, max_entries, table)
+    n = len(table)
+    first = np.zeros(n, dtype=np.int64)
+    if starts and counted.prunes == 0:
+        for (lo, block), (hi, _) in zip(starts, starts[1:] + [(n, None)]):
+            first[lo:hi] = block
+    elif starts:
+        first[:] = starts[0][1]
+    counts = Counts(table.words(), table.counts_array(), first, counted.tokens, counted.prunes)
+    return counts, counted.spool
 
 
 def merge_counts(parts: Sequence[Counts], min_count: int) -> Tuple[Vocab, List[np.ndarray]]:
@@ -255,8 +249,7 @@ def merge_counts(parts: Sequence[Counts], min_count: int) -> Tuple[Vocab, List[n
     count with ties in that order gives exactly the vocabulary one process
     builds.  Returns the vocabulary and, for each rank, its local id -> final
     index map (-1 = dropped)."""
-    table = _text.WordTable()
-    table.add_word(EOS, 0)
+    table = new_table()
     slots: List[np.ndarray] = []
     for part in parts:
         slot = np.empty(len(part.words), dtype=np.int64)
@@ -418,3 +411,49 @@ class RankSync:
     def epoch_end(self, arrays: Sequence[Optional[np.ndarray]]) -> int:
         """Average everything (every rank at its epoch barrier)."""
         return self.average(arrays, None)
+
+
+# --------------------------------------------------------------------------- the corpus of a rank
+def agreed_error(message: str) -> W2VError:
+    """A W2VError every rank raises alike (reported once, by rank 0)."""
+    exc = W2VError(message)
+    exc.collective = True
+    return exc
+
+
+def load_corpus(dist: Dist, paths: Sequence[str], min_count: int, read_vocab: Optional[str] = None,
+                max_entries: int = 21_000_000, reporter: Optional[Reporter] = None) -> Corpus:
+    """This rank's share of the text, encoded against the job's vocabulary
+    (merged from every rank's counts, or rank 0's -read-vocab)."""
+    reporter = reporter if reporter is not None and dist.rank == 0 else Reporter(0)
+    share = (dist.rank, dist.size)
+    name = describe_inputs(paths)
+    if read_vocab:
+        def read() -> Optional[Vocab]:
+            if dist.rank != 0:
+                return None
+            vocab = Vocab.read(read_vocab, min_count)
+            if len(vocab) < 2:
+                raise W2VError(f"no word in vocabulary file {read_vocab!r} has count >= -min-count {min_count}")
+            return vocab
+
+        vocab = bcast_vocab(dist, dist.collective(read))
+        spool, tokens = dist.collective(lambda: encode_chunks(iter_text(paths, share), vocab, reporter))
+        try:
+            ids = spool.array()
+            if not dist.comm.allreduce(int(has_words(ids)), op=dist.MPI.MAX):
+                raise agreed_error(f"training file {name} has no word of the vocabulary")
+            return Corpus(vocab, ids, tokens)
+        finally:
+            spool.close()
+    counts, spool = dist.collective(lambda: count_share(iter_blocks(paths, share), reporter, max_entries))
+    try:
+        if dist.comm.allreduce(counts.tokens) == 0:
+            raise agreed_error(f"training file {name} is empty (no words)")
+        vocab, mapping = merge_vocab(dist, counts, min_count)
+        if len(vocab) < 2:
+            raise agreed_error(f"no word in training file {name} occurs at least -min-count {min_count} times")
+        spool.remap(mapping)
+        return Corpus(vocab, spool.array(), counts.tokens)
+    finally:
+        spool.close()

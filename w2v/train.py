@@ -18,7 +18,7 @@ from . import _tables, _train
 from .config import TrainConfig, available_cores
 from .corpus import Corpus, count_corpus, encode_corpus
 from .errors import W2VError, W2VInterrupted
-from .io import check_writable, describe
+from .io import check_writable, describe, expand_inputs
 from .progress import Reporter, fmt_duration
 from .vocab import Vocab
 
@@ -48,13 +48,19 @@ class Model:
     threads: int
 
 
+def input_paths(cfg: TrainConfig) -> List[str]:
+    """The training files (-train given several times or as globs)."""
+    return expand_inputs([cfg.train] if isinstance(cfg.train, str) else cfg.train)
+
+
 def build_corpus(cfg: TrainConfig, reporter: Reporter) -> Corpus:
+    paths = input_paths(cfg)
     if cfg.read_vocab:
         vocab = Vocab.read(cfg.read_vocab, cfg.min_count)
         if len(vocab) < 2:
             raise W2VError(f"no word in vocabulary file {cfg.read_vocab!r} has count >= -min-count {cfg.min_count}")
-        return encode_corpus(cfg.train, vocab, reporter)
-    return count_corpus(cfg.train, cfg.min_count, reporter, cfg.max_vocab_entries)
+        return encode_corpus(paths, vocab, reporter)
+    return count_corpus(paths, cfg.min_count, reporter, cfg.max_vocab_entries)
 
 
 def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] = None) -> Model:
@@ -175,7 +181,9 @@ def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model
     for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
         if path:
             check_writable(path, what)
-    reporter.always(f"Starting training using file {cfg.train if cfg.train != '-' else describe('-')}")
+    paths = input_paths(cfg)
+    more = f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
+    reporter.always(f"Starting training using file {paths[0] if paths[0] != '-' else describe('-')}{more}")
     corpus = build_corpus(cfg, reporter)
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
