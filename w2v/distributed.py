@@ -19,6 +19,7 @@ job through ``MPI_Abort`` (:meth:`Dist.abort`).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple, TypeVar
@@ -171,6 +172,21 @@ class Dist:
 _dist: List[Optional[Dist]] = []
 
 
+def _abort_on_uncaught(dist: Dist) -> None:
+    """An uncaught exception (a bug) on one rank ends the whole job: without
+    this, the other ranks would wait for it forever in their next collective."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        previous(kind, value, tb)
+        try:
+            sys.stderr.flush()
+        finally:
+            dist.abort(1)
+
+    sys.excepthook = hook
+
+
 def init(env=None) -> Optional[Dist]:
     """The MPI job this process belongs to, or None when it runs alone (then
     mpi4py is not imported).  A launcher that starts several processes
@@ -186,6 +202,7 @@ def init(env=None) -> Optional[Dist]:
             local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=comm.Get_rank())
             dist = Dist(comm, MPI, comm.Get_rank(), comm.Get_size(), local.Get_rank(), local.Get_size())
             local.Free()
+            _abort_on_uncaught(dist)
     _dist.append(dist)
     return dist
 
@@ -457,3 +474,37 @@ def load_corpus(dist: Dist, paths: Sequence[str], min_count: int, read_vocab: Op
         return Corpus(vocab, spool.array(), counts.tokens)
     finally:
         spool.close()
+
+
+class Coordinator:
+    """Rounds of :class:`RankSync` as a trainer's control thread runs them,
+    with its workers paused: :meth:`round` every ``every`` seconds while this
+    rank has work in the epoch, :meth:`finish_epoch` once it has none."""
+
+    def __init__(self, sync: RankSync, arrays: Sequence[Optional[np.ndarray]], every: float):
+        self.sync = sync
+        self.arrays = [a for a in arrays if a is not None]
+        self.every = every
+        self.next_at = time.monotonic() + every
+
+    def due(self, now: Optional[float] = None) -> bool:
+        return (time.monotonic() if now is None else now) >= self.next_at
+
+    def round(self, words_delta: int, active: bool = True, stop: bool = False) -> Tuple[bool, int]:
+        """One round: flags and word counts, then the hot rows."""
+        any_active, words = self.sync.sync(active, words_delta, stop)
+        self.sync.average_hot(self.arrays)
+        self.next_at = time.monotonic() + self.every
+        return any_active, words
+
+    def finish_epoch(self, words_delta: int, stop: bool = False) -> int:
+        """This rank is done with the epoch: join rounds until no rank is
+        active, then average every row; returns the job's words done."""
+        while True:
+            any_active, words = self.round(words_delta, False, stop)
+            words_delta = 0
+            if not any_active:
+                break
+        self.sync.epoch_end(self.arrays)
+        self.next_at = time.monotonic() + self.every
+        return words

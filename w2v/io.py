@@ -183,7 +183,8 @@ def expand_inputs(patterns: Sequence[str], what: str = "training file") -> List[
     return out
 
 
-def _check_share(paths: Sequence[str], share: Tuple[int, int]) -> Tuple[int, int]:
+def check_share(paths: Sequence[str], share: Tuple[int, int]) -> Tuple[int, int]:
+    """(rank, size) of a share; standard input cannot be shared."""
     rank, size = share
     if size < 1 or not 0 <= rank < size:
         raise ValueError(f"bad share {share!r}")
@@ -301,7 +302,7 @@ def iter_blocks(paths: Sequence[str], share: Tuple[int, int] = (0, 1), what: str
       which is cut into blocks at the first line end after each ``block``
       bytes; block i belongs to process i mod K.
     """
-    rank, size = _check_share(paths, share)
+    rank, size = check_share(paths, share)
     if size == 1:
         for data in _stream(paths, what, chunk):
             yield 0, data

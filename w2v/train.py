@@ -7,6 +7,7 @@ id array, every epoch.  The main thread only reports progress and waits, so
 Ctrl-C stops the workers within one sentence."""
 from __future__ import annotations
 
+import io
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from . import _tables, _train
 from .config import TrainConfig, available_cores
 from .corpus import Corpus, count_corpus, encode_corpus
 from .errors import W2VError, W2VInterrupted
-from .io import check_writable, describe, expand_inputs
+from .io import check_share, check_writable, describe, expand_inputs
 from .progress import Reporter, fmt_duration
 from .vocab import Vocab
 
@@ -63,8 +64,11 @@ def build_corpus(cfg: TrainConfig, reporter: Reporter) -> Corpus:
     return count_corpus(paths, cfg.min_count, reporter, cfg.max_vocab_entries)
 
 
-def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] = None) -> Model:
-    """Train vectors on an encoded corpus; returns syn0/syn1/syn1neg."""
+def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] = None,
+                dist=None) -> Model:
+    """Train vectors on an encoded corpus; returns syn0/syn1/syn1neg.  Under
+    MPI (*dist*, see :mod:`w2v.distributed`) the corpus is this rank's share
+    and the ranks' models are averaged as they train."""
     reporter = reporter or Reporter(0)
     vocab = corpus.vocab
     V, D = len(vocab), cfg.size
@@ -84,7 +88,8 @@ def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] =
 
     ids = corpus.ids
     N = len(ids)
-    threads = max(1, min(cfg.effective_threads(), N))
+    threads = max(1, min(cfg.effective_threads(None if dist is None else dist.default_threads()), N))
+    first_worker = 0 if dist is None else dist.worker_offset(threads)
     total = float(cfg.iter) * N + 1
     kernel = _train.Kernel(
         syn0=syn0, syn1=syn1, syn1neg=syn1neg, window=cfg.window, negative=cfg.negative,
@@ -93,7 +98,9 @@ def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] =
         corpus=ids, start_alpha=cfg.start_alpha, total_words=total,
         private_paths=threads > 1)
     ranges = split_ranges(N, threads)
-    states = [_train.WorkerState(kernel, thread_seed(cfg.seed, k)) for k in range(threads)]
+    states = [_train.WorkerState(kernel, thread_seed(cfg.seed, first_worker + k)) for k in range(threads)]
+    if dist is not None:
+        return _train_ranks(cfg, dist, kernel, states, ranges, vocab, (syn0, syn1, syn1neg), total, reporter)
     errors: List[BaseException] = []
 
     def work(k: int) -> None:
@@ -129,6 +136,110 @@ def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] =
     seconds = time.monotonic() - start
     _report(reporter, kernel, total, start, threads, final=True)
     return Model(vocab, syn0, syn1, syn1neg, int(kernel.words_done), seconds, threads)
+
+
+# Words a worker trains between two looks at the pause gate (under MPI).
+UNIT_WORDS = 20_000
+
+
+class _Gate:
+    """Lets the control thread pause the workers between work units."""
+
+    def __init__(self, workers: int):
+        self.cond = threading.Condition()
+        self.pausing = False
+        self.waiting = 0
+        self.running = workers
+
+    def checkpoint(self) -> None:
+        with self.cond:
+            if self.pausing:
+                self.waiting += 1
+                self.cond.notify_all()
+                while self.pausing:
+                    self.cond.wait()
+                self.waiting -= 1
+
+    def done(self) -> None:
+        with self.cond:
+            self.running -= 1
+            self.cond.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        with self.cond:
+            if self.running:
+                self.cond.wait(timeout)
+
+    def pause(self) -> None:
+        with self.cond:
+            self.pausing = True
+            while self.waiting < self.running:
+                self.cond.wait()
+
+    def resume(self) -> None:
+        with self.cond:
+            self.pausing = False
+            self.cond.notify_all()
+
+
+def _train_ranks(cfg: TrainConfig, dist, kernel, states, ranges, vocab: Vocab, arrays, total: float,
+                 reporter: Reporter) -> Model:
+    """Epochs on this rank's share; rounds with the other ranks every
+    -sync-every seconds (workers paused), every row averaged at epoch ends."""
+    from .distributed import Coordinator, RankSync
+
+    sync = RankSync(dist.comm)
+    coord = Coordinator(sync, arrays, cfg.sync_every)
+    errors: List[BaseException] = []
+    threads = len(states)
+    start = time.monotonic()
+    reported = 0
+
+    def work(k: int, gate: _Gate) -> None:
+        pos, hi = ranges[k]
+        try:
+            while pos < hi and not kernel.stopped:
+                gate.checkpoint()
+                pos = kernel.train_range(states[k], pos, min(hi, pos + UNIT_WORDS))
+        except BaseException as exc:  # pragma: no cover - a bug, re-raised below
+            errors.append(exc)
+            kernel.stop()
+        finally:
+            gate.done()
+
+    for _ in range(cfg.iter):
+        gate = _Gate(threads)
+        workers = [threading.Thread(target=work, args=(k, gate), name=f"w2v-train-{k}", daemon=True)
+                   for k in range(threads)]
+        for t in workers:
+            t.start()
+        while gate.running:
+            gate.wait(min(0.05, max(0.0, coord.next_at - time.monotonic())))
+            if errors:
+                break
+            if gate.running and coord.due():
+                gate.pause()
+                done = kernel.words_done
+                coord.round(done - reported, active=gate.running > 0)
+                reported = done
+                gate.resume()
+            if dist.rank == 0:
+                _report(reporter, kernel, total, start, threads, final=False)
+        for t in workers:
+            t.join()
+        if errors:
+            raise errors[0]
+        done = kernel.words_done
+        coord.finish_epoch(done - reported)
+        reported = done
+    seconds = time.monotonic() - start
+    if dist.rank == 0:
+        _report(reporter, kernel, total, start, threads, final=True)
+    s = sync.stats
+    reporter.info(f"MPI: {s.rounds} rounds, {s.averages} averages, {s.bytes / 1e6:.1f} MB averaged, "
+                  f"{s.seconds:.2f} s in MPI ({s.cpu_seconds:.2f} s CPU)", level=2)
+    words = dist.comm.allreduce(int(kernel.words_done))
+    return Model(vocab, arrays[0], arrays[1], arrays[2], words, seconds, threads)
 
 
 def _report(reporter: Reporter, kernel, total: float, start: float, threads: int, final: bool) -> None:
@@ -174,31 +285,63 @@ def kmeans_classes(syn0: np.ndarray, k: int, iterations: int = 10) -> np.ndarray
 
 
 def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model]:
-    """The whole ``w2v train`` command: vocabulary, training, output files."""
-    from . import vectors
+    """The whole ``w2v train`` command: vocabulary, training, output files.
+    Under an MPI launcher with several processes, each trains its share and
+    rank 0 writes the outputs (see :mod:`w2v.distributed`)."""
+    from . import distributed, vectors
 
+    dist = distributed.init()
+    lead = dist is None or dist.rank == 0
+    if not lead:
+        reporter = Reporter(0, stream=io.StringIO())   # messages come from rank 0 only
     reporter = reporter or Reporter(cfg.debug)
-    for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
-        if path:
-            check_writable(path, what)
-    paths = input_paths(cfg)
+
+    def setup() -> List[str]:
+        if lead:
+            for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
+                if path:
+                    check_writable(path, what)
+        paths = input_paths(cfg)
+        if dist is not None:
+            check_share(paths, (dist.rank, dist.size))
+        return paths
+
+    paths = setup() if dist is None else dist.collective(setup)
     more = f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
     reporter.always(f"Starting training using file {paths[0] if paths[0] != '-' else describe('-')}{more}")
-    corpus = build_corpus(cfg, reporter)
+    if dist is None:
+        corpus = build_corpus(cfg, reporter)
+    else:
+        corpus = distributed.load_corpus(dist, paths, cfg.min_count, cfg.read_vocab, cfg.max_vocab_entries,
+                                         reporter)
+        reporter.info(f"Running on {dist.size} processes; this one has {len(corpus.ids)} tokens "
+                      f"of the text", level=2)
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
     if cfg.save_vocab:
-        corpus.vocab.save(cfg.save_vocab)
+        _on_lead(dist, lambda: corpus.vocab.save(cfg.save_vocab))
     if not cfg.output:
         return None
     cores = available_cores()
-    if cfg.threads > cores:
+    if cfg.threads > cores and dist is None:
         reporter.info(f"Using {cores} threads: -threads {cfg.threads} is more than the {cores} available cores",
                       level=2)
-    model = train_model(cfg, corpus, reporter)
-    if cfg.classes > 0:
-        classes = kmeans_classes(model.syn0, cfg.classes)
-        vectors.save_classes(cfg.output, corpus.vocab.words, classes)
-    else:
-        vectors.save_word2vec(cfg.output, corpus.vocab.words, model.syn0, binary=bool(cfg.binary))
+    model = train_model(cfg, corpus, reporter, dist)
+
+    def write() -> None:
+        if cfg.classes > 0:
+            classes = kmeans_classes(model.syn0, cfg.classes)
+            vectors.save_classes(cfg.output, corpus.vocab.words, classes)
+        else:
+            vectors.save_word2vec(cfg.output, corpus.vocab.words, model.syn0, binary=bool(cfg.binary))
+
+    _on_lead(dist, write)
     return model
+
+
+def _on_lead(dist, fn) -> None:
+    """Run *fn* on rank 0 only (every process when alone); the ranks agree on its outcome."""
+    if dist is None:
+        fn()
+    else:
+        dist.collective(lambda: fn() if dist.rank == 0 else None)
