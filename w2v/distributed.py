@@ -373,6 +373,18 @@ class RankSync:
         self.global_words = 0
         self.stop_requested = False
         self.stats = SyncStats()
+        self.gain = 1.0 / self.size
+        self.bases = {}
+
+    def track(self, arrays, gain: float) -> None:
+        """Combine as base + gain * (sum of the ranks' changes since the last
+        round) instead of averaging (gain 1/K); keeps a copy of *arrays*,
+        which must be equal on every rank now."""
+        self.gain = gain
+        if abs(gain * self.size - 1) > 1e-9:
+            for a in arrays:
+                if a is not None:
+                    self.bases[id(a)] = a.reshape(len(a), -1).copy()
 
     def _timed(self, t0: float, c0: float) -> None:
         self.stats.seconds += time.perf_counter() - t0
@@ -410,10 +422,19 @@ class RankSync:
             step = max(1, self.chunk // width)
             if width > self.chunk:
                 raise ValueError("a row is larger than one chunk")
+            base = self.bases.get(id(a))
             for lo in range(0, n, step):
                 block = flat[lo:min(n, lo + step)]
-                self.comm.Allreduce(self.MPI.IN_PLACE, block, op=self.MPI.SUM)
-                block *= scale
+                if base is None:
+                    self.comm.Allreduce(self.MPI.IN_PLACE, block, op=self.MPI.SUM)
+                    block *= scale
+                else:
+                    old = base[lo:min(n, lo + step)]
+                    delta = block - old
+                    self.comm.Allreduce(self.MPI.IN_PLACE, delta, op=self.MPI.SUM)
+                    delta *= np.float32(self.gain)
+                    old += delta
+                    block[...] = old
             total += n * flat.shape[1] * 4
         self._timed(t0, c0)
         self.stats.averages += 1
