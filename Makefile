@@ -1,9 +1,13 @@
-# w2v developer entry points.  Everything installs into ./.venv, so a fresh
-# machine needs only python3 (>= 3.9) with venv, and a C compiler.
+# w2v developer entry points.  A fresh machine needs only python3 (>= 3.9)
+# with venv, and a C compiler.
 #
+#   make install         ./.venv with w2v installed editable (compiled modules
+#                        land in w2v/), so every README command works from here
 #   make demo            train on the bundled King James Bible, show neighbours
-#   make demo CORPUS=f   the same on any text file (.gz/.bz2/.xz too)
-#   make test            build + install the package, run the test suite
+#   make demo CORPUS=f   the same on any text file (.gz/.bz2/.xz too), then an
+#                        interactive `w2v distance` prompt (EXIT or Ctrl-D quits)
+#   make test            build a wheel, install it into ./.venv-test, run the
+#                        test suite against it (TESTS=... PYTEST_ARGS=... for a part)
 #   make bench           speed/quality benchmark against word2vec.c and gensim
 #   make clean
 
@@ -12,47 +16,79 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip --disable-pip-version-check
 W2V     := $(VENV)/bin/w2v
+TVENV   ?= .venv-test
+WHEEL   := build/wheel
+TESTS   ?= tests
+PYTEST_ARGS ?= -q
 THREADS ?= 2
 CORPUS  ?=
 DEMO    := build/demo
+PROMPT_NOTE := nearest words: type a word (or several), EXIT or Ctrl-D to quit
 BENCH_ARGS ?=
 
-SOURCES := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h w2v/*.py w2v/data/*)
+COMPILED := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h)
+SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/data/*)
+# what the tests need besides the package (pyproject's "test" extra, kept in step)
+# (mpi4py and MPICH from PyPI: the MPI tests run under mpiexec -n 2)
+TEST_DEPS := "pytest>=7" safetensors "matplotlib>=3.5" "mpi4py>=3.1" "mpich>=4.1"
+DEPS     := "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
 
 .PHONY: all install demo test bench clean native
 
 all: install
 
 $(VENV)/.deps: pyproject.toml
+	@echo "setting up $(VENV) (build and test dependencies)..."
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" "pytest>=7"
+	$(PIP) install -q $(DEPS)
 	touch $@
 
-$(VENV)/.installed: $(VENV)/.deps $(SOURCES)
-	$(PIP) install -q --no-build-isolation --no-deps .
+# Editable: Python files are used from w2v/ as they are; only a change to the
+# compiled sources needs a rebuild.
+$(VENV)/.editable: $(VENV)/.deps $(COMPILED)
+	@echo "building w2v into $(VENV) (compiles the Cython modules: about a minute)..."
+	$(PIP) install --no-build-isolation --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.editable
 
 # Opt-in build for this CPU only (-march=native); not portable to other machines.
 native: $(VENV)/.deps
-	W2V_NATIVE=1 $(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
-	touch $(VENV)/.installed
+	@echo "building w2v for this CPU into $(VENV) (about a minute)..."
+	W2V_NATIVE=1 $(PIP) install --no-build-isolation --no-deps --force-reinstall -e .
+	touch $(VENV)/.editable
 
 demo: install
 	@mkdir -p $(DEMO)
+	@echo "training on $(if $(CORPUS),$(CORPUS),the bundled King James Bible)..."
 	$(W2V) train -train "$${CORPUS:-$$($(PY) -c 'import w2v; print(w2v.demo_corpus())')}" \
 	    -output $(DEMO)/vectors.bin -binary 1 -cbow 0 -size 100 -window 5 -negative 5 \
 	    -sample 1e-3 -iter 5 -min-count 5 -threads $(THREADS)
+	$(if $(CORPUS),@echo "$(PROMPT_NOTE)")
 	$(W2V) distance $(DEMO)/vectors.bin -n 10 $(if $(CORPUS),,god king jerusalem water)
 
-# mpi4py and PyPI's MPICH (the [mpich] extra), so the MPI tests run (mpiexec -n 2)
-$(VENV)/.mpi: $(VENV)/.deps
-	$(PIP) install -q "mpi4py>=3.1" "mpich>=4.1"
+# The suite tests a normal (non-editable) install: a wheel built from this tree,
+# installed into its own venv, and pytest run from tests/ so that the source
+# folder w2v/ is not importable (tests/conftest.py checks it).  The dev venv is
+# built too: tests/test_readme.py runs the README's commands with it.
+$(TVENV)/.deps: pyproject.toml
+	@echo "setting up $(TVENV) (test dependencies)..."
+	$(PYTHON) -m venv $(TVENV)
+	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
 	touch $@
 
-test: install $(VENV)/.mpi
-	$(VENV)/bin/pytest -q tests
+$(WHEEL)/.built: $(VENV)/.deps $(SOURCES)
+	@echo "building a w2v wheel in $(WHEEL) for the tests..."
+	rm -rf $(WHEEL)
+	$(PIP) wheel --no-build-isolation --no-deps -w $(WHEEL) .
+	touch $@
+
+$(TVENV)/.installed: $(TVENV)/.deps $(WHEEL)/.built
+	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q --no-deps --force-reinstall $(WHEEL)/w2v-*.whl
+	touch $@
+
+test: install $(TVENV)/.installed
+	cd tests && ../$(TVENV)/bin/python -m pytest $(PYTEST_ARGS) $(patsubst tests/%,%,$(patsubst tests,.,$(TESTS)))
 
 $(VENV)/.bench: $(VENV)/.deps
 	$(PIP) install -q gensim word2vec
@@ -67,5 +103,5 @@ bench: install $(VENV)/.bench
 	done
 
 clean:
-	rm -rf build dist *.egg-info $(VENV) cython_src/w2v/*.c
+	rm -rf build dist *.egg-info $(VENV) $(TVENV) cython_src/w2v/*.c w2v/*.so
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -103,7 +103,7 @@ def bench_query(args, path: str, words: list, res: dict) -> None:
     t_none = best_of(2, lambda: sh(cli, b"EXIT\n")[0])
     res["query_w2v_cli_ms"] = 1000 * max(0.0, t_all - t_none) / (4 * args.queries)
     v = w2v.load(path, normalize=True)
-    from w2v.query import nearest
+    from w2v.search import nearest
     ids = [v.index(w.decode()) for w in picks]
     t = time.perf_counter()
     nearest(v.unit, v.unit[ids], [[i] for i in ids], 40)
@@ -327,7 +327,7 @@ def main() -> None:
         ratios["load: gensim / w2v.load"] = res["load_gensim_s"] / res["load_w2v_api_s"]
     if "query_c_distance_ms" in res and res.get("query_w2v_cli_ms"):
         ratios["query: C distance / w2v distance command (batch)"] = res["query_c_distance_ms"] / res["query_w2v_cli_ms"]
-        ratios["query: C distance / w2v.query.nearest (batch)"] = res["query_c_distance_ms"] / res["query_w2v_batch_api_ms"]
+        ratios["query: C distance / w2v.search.nearest (batch)"] = res["query_c_distance_ms"] / res["query_w2v_batch_api_ms"]
         ratios["query: C distance / most_similar (one by one)"] = res["query_c_distance_ms"] / res["query_w2v_single_ms"]
     if "accuracy_c_t30000_s" in res:
         ratios["accuracy: compute-accuracy / w2v accuracy (t=30000)"] = res["accuracy_c_t30000_s"] / res["accuracy_w2v_t30000_s"]

@@ -1,9 +1,11 @@
 """Session checks and fixtures.
 
-The suite must exercise the *installed* package (``make test`` builds and
-installs it into .venv), never the source tree: a stale or half-built
-``w2v/`` directory on ``sys.path`` would test the wrong code.  The session
-check below fails loudly when that happens.
+The suite must exercise a normal *installed* package (``make test`` builds a
+wheel, installs it into .venv-test and runs pytest from tests/), never the
+source tree: the source folder ``w2v/`` (also what the editable .venv of
+``make install`` imports) could hold stale compiled modules or miss files the
+wheel ships.  The session check below fails loudly when ``w2v`` comes from
+anywhere but the running interpreter's site-packages.
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ def pytest_sessionstart(session) -> None:
     if where == src or not any(where.startswith(root + os.sep) for root in _installed_roots()):
         raise pytest.UsageError(
             f"w2v was imported from {where}, not from the installed package in "
-            f"{_installed_roots()[0]}: run the tests with 'make test' (which installs "
-            "the package) and without the source tree on sys.path")
+            f"{_installed_roots()[0]}: run the tests with 'make test' (TESTS=... for a part), "
+            "which installs a wheel into .venv-test and runs pytest from tests/")
 
 
 @pytest.fixture

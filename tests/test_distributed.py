@@ -56,7 +56,7 @@ def counts_of_shares(paths, K, block=None):
     parts, spools = [], []
     for r in range(K):
         kw = {} if block is None else {"block": block}
-        counts, spool = D.count_share(iter_blocks(paths, (r, K), **kw))
+        counts, spool, _ = D.count_share(iter_blocks(paths, (r, K), **kw))
         parts.append(counts)
         spools.append(spool)
     return parts, spools

@@ -21,7 +21,7 @@ import pytest
 import w2v
 from w2v import _tables, vectors
 from w2v.corpus import count_corpus
-from w2v.train import kmeans_classes
+from w2v.classes import kmeans_classes
 from w2vtest import C_WORD2VEC, DATA, planted_corpus, read_binary_vectors, read_text_vectors
 
 TINY_WORDS = [b"</s>", b"king", "naïve".encode()]

@@ -26,7 +26,7 @@ paths, min_count, read_vocab = expand_inputs(sys.argv[1].split(",")), int(sys.ar
 if read_vocab != "-":
     vocab = D.bcast_vocab(dist, Vocab.read(read_vocab, min_count) if dist.rank == 0 else None)
 else:
-    counts, spool = D.count_share(iter_blocks(paths, (dist.rank, dist.size), block=64))
+    counts, spool, _ = D.count_share(iter_blocks(paths, (dist.rank, dist.size), block=64))
     vocab, mapping = D.merge_vocab(dist, counts, min_count)
     spool.remap(mapping)
     ids = [int(i) for i in spool.array()]

@@ -49,8 +49,8 @@ def test_distance_arguments_text_golden(vec):
 
 
 def test_distance_several_queries_and_summed_words(vec):
-    rc, out, _ = w2v(["distance", vec, "man woman", "zz", "-n", "2"])
-    assert rc == 0
+    rc, out, err = w2v(["distance", vec, "man woman", "zz", "-n", "2"])
+    assert rc == 1 and err == "w2v distance: error: not in vocabulary: zz\n"
     assert out == ("\nWord: man  Position in vocabulary: 1\n"
                    "\nWord: woman  Position in vocabulary: 2\n" + HEADER_D
                    + row("king", 0.5) + row("queen", 0.5)
@@ -93,14 +93,17 @@ def test_pipe_coprocess_gets_each_answer_at_once(vec):
 
 def test_distance_tsv_and_json(vec):
     rc, out, err = w2v(["distance", vec, "-n", "2", "-format", "tsv"], stdin=b"king\nnope\nman woman")
-    assert rc == 0
-    assert out == "king\tman\t%.6f\nking\tqueen\t0.500000\nman woman\tking\t0.500000\nman woman\tqueen\t0.500000\n" % (1 / R2)
-    assert err == "w2v distance: out of dictionary word: nope (query 'nope')\n"
+    assert rc == 1
+    assert out == ("king\tman\t%.6f\nking\tqueen\t0.500000\nnope\t\t\n"
+                   "man woman\tking\t0.500000\nman woman\tqueen\t0.500000\n" % (1 / R2))
+    assert err == "w2v distance: error: not in vocabulary: nope\n"
     rc, out, err = w2v(["distance", vec, "-n", "1", "-format", "json", "king", "nope"])
     recs = [json.loads(line) for line in out.splitlines()]
-    assert recs == [{"query": "king", "error": None, "results": [{"word": "man", "score": round(1 / R2, 6)}]},
-                    {"query": "nope", "error": "out of dictionary word: nope", "results": []}]
-    assert err == ""
+    assert recs == [{"query": "king", "measure": "cosine", "error": None,
+                     "results": [{"word": "man", "score": round(1 / R2, 6)}]},
+                    {"query": "nope", "measure": "cosine", "error": "not in vocabulary", "unknown": ["nope"],
+                     "results": []}]
+    assert rc == 1 and err == "w2v distance: error: not in vocabulary: nope\n"
 
 
 def test_analogy_golden_text(vec):

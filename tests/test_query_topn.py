@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from w2v import _vecio
-from w2v.query import nearest, top_n
+from w2v.search import nearest, top_n
 
 
 def test_ties_floor_exclusion_nan():
@@ -45,8 +45,8 @@ def test_nearest_normalises_queries():
 
 
 def test_chunked_scan_equals_one_pass(monkeypatch):
-    import w2v.query as Q
-    from w2v.query import analogy_batch
+    import w2v.search as S
+    from w2v.search import analogy_batch
     rng = np.random.default_rng(5)
     unit = rng.normal(size=(3000, 6)).astype(np.float32)
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
@@ -56,8 +56,8 @@ def test_chunked_scan_equals_one_pass(monkeypatch):
     whole = nearest(unit, qs, ex, 30)
     abc = np.array([[1, 2, 3], [4, 5, 6]])
     whole_a = [analogy_batch(unit, abc, 10, m) for m in ("3cosadd", "3cosmul")]
-    monkeypatch.setattr(Q, "_CHUNK_FLOATS", 257)           # chunks of 256 words: 12 chunks
-    monkeypatch.setattr(Q, "_QUERY_BLOCK", 2)              # and several query blocks
+    monkeypatch.setattr(S, "_CHUNK_FLOATS", 257)           # chunks of 256 words: 12 chunks
+    monkeypatch.setattr(S, "_QUERY_BLOCK", 2)              # and several query blocks
     for a, b in zip(whole, nearest(unit, qs, ex, 30)):
         assert a[0].tolist() == b[0].tolist()
         np.testing.assert_allclose(a[1], b[1], atol=1e-6)   # BLAS kernels differ by shape

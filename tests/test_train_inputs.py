@@ -32,7 +32,7 @@ def test_glob_without_match_and_stdin_mix(tmp_path, w2v_cli):
     r = w2v_cli("train", "-train", "none-*.txt", "-output", "o.txt")
     assert_one_line_error(r, contains="training file pattern 'none-*.txt' matches no file")
     r = w2v_cli("train", "-train", "-", "-train", "a.txt", "-output", "o.txt")
-    assert_one_line_error(r, contains="standard input (-) cannot be combined with other training files")
+    assert_one_line_error(r, contains="-train -: standard input cannot be combined with other training files")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from w2v import _tables
-from w2v.config import TrainConfig
+from w2v.config import Params
 from w2v.corpus import count_corpus
-from w2v import train as train_mod
-from w2v.train import train_model
+from w2v import trainer as train_mod
+from w2v.model import Model
+from w2v.trainer import Trainer, plan
 from w2vtest import planted_corpus, read_binary_vectors
 
 K = 5          # neighbours inspected per word
@@ -32,6 +33,14 @@ MODES = {
     "cbow-hs-ns": ["-cbow", "1", "-hs", "1", "-negative", "3"],
 }
 BASE = ["-size", "16", "-window", "5", "-iter", "3", "-min-count", "1", "-debug", "0", "-binary", "1"]
+
+
+def train_model(params, corpus, threads=1):
+    """A new model trained on an encoded corpus with *threads* workers."""
+    model = plan(Model.new(params, corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
+    trainer = Trainer(model, corpus.ids, threads=threads)
+    trainer.run()
+    return model, trainer
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +128,11 @@ def test_seed_reproducible_with_one_thread(planted, w2v_cli, tmp_path, mode):
 def test_every_thread_trains_every_epoch(planted, threads):
     folder, _ = planted
     corpus = count_corpus(str(folder / "corpus.txt"), 1)
-    cfg = TrainConfig(train="unused", size=8, iter=3, threads=threads, min_count=1, debug=0, cbow=0)
-    model = train_model(cfg, corpus)
+    model, trainer = train_model(Params(size=8, iter=3, min_count=1, cbow=0), corpus, threads)
     # word2vec.c HEAD trains the last thread's chunk only once (its EOF bug)
-    assert model.words_trained == 3 * len(corpus)
-    assert model.threads == min(threads, cfg.effective_threads())
+    assert model.words_done == 3 * len(corpus)
+    assert trainer.threads == threads
+    assert model.progress.epoch == 3 and len(model.losses) == 3
 
 
 def test_single_word_sentences_train_nothing(tmp_path):
@@ -131,9 +140,8 @@ def test_single_word_sentences_train_nothing(tmp_path):
     (tmp_path / "t.txt").write_bytes(b"a\nb\nc\na\n" * 50)
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     for cbow in (0, 1):
-        cfg = TrainConfig(train="unused", size=6, iter=2, threads=1, min_count=1, sample=0,
-                          hs=1, negative=2, cbow=cbow, debug=0)
-        model = train_model(cfg, corpus)
+        model, _ = train_model(Params(size=6, iter=2, min_count=1, sample=0, hs=1, negative=2,
+                                      cbow=cbow), corpus)
         assert (model.syn0 == _tables.init_syn0(4, 6)).all()
         assert not model.syn1.any() and not model.syn1neg.any()
 
@@ -229,9 +237,8 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, monkeypatch, cbow, priva
     (tmp_path / "t.txt").write_bytes(b"a b c a\nd a b\n")
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     assert corpus.vocab.words == [b"</s>", b"a", b"b", b"c", b"d"]
-    cfg = TrainConfig(train="unused", size=5, window=1, sample=0, hs=1, negative=0, iter=3,
-                      threads=1, min_count=1, cbow=cbow, debug=0)
-    model = train_model(cfg, corpus)
+    model, _ = train_model(Params(size=5, window=1, sample=0, hs=1, negative=0, iter=3, min_count=1,
+                                  cbow=cbow), corpus)
     syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 5, 5, cbow, 3)
     # N = 9 words per epoch: alpha = start * (1 - 9k / 28) at epoch k
     start = 0.05 if cbow else 0.025
@@ -239,7 +246,7 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, monkeypatch, cbow, priva
     assert syn1.any()       # the reference really trained something
     np.testing.assert_allclose(model.syn1, syn1, rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(model.syn0, syn0, rtol=1e-5, atol=1e-8)
-    assert model.words_trained == 3 * 9
+    assert model.words_done == 3 * 9
     if private:
         assert made[0].path_rows == 3        # the longest path (c, d: 3 nodes) is copied
 
@@ -251,8 +258,7 @@ def test_worker_state_belongs_to_its_kernel(tmp_path, monkeypatch):
     kernel = train_mod._train.Kernel
     monkeypatch.setattr(train_mod._train, "Kernel", lambda **kw: made.append(kernel(**kw)) or made[-1])
     for hs in (0, 1):     # a small NS model and one with HS buffers (sized differently)
-        train_model(TrainConfig(train="unused", size=5, hs=hs, negative=1 - hs, iter=1,
-                                threads=1, min_count=1, debug=0), corpus)
+        train_model(Params(size=5, hs=hs, negative=1 - hs, iter=1, min_count=1), corpus)
     ns, hs = made
     hs.train_range(train_mod._train.WorkerState(hs, 1), 0, 4)
     with pytest.raises(ValueError, match="another Kernel"):
@@ -278,9 +284,8 @@ def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_pat
     (tmp_path / "t.txt").write_bytes(b"\n".join(lines) + b"\n")
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     assert len(corpus) == 15_206 and len(corpus.vocab) == 41
-    cfg = TrainConfig(train="unused", size=4, window=1, sample=0, hs=1, negative=0, iter=1,
-                      threads=1, min_count=1, cbow=1, alpha=0.01, debug=0)
-    model = train_model(cfg, corpus)
+    model, _ = train_model(Params(size=4, window=1, sample=0, hs=1, negative=0, iter=1, min_count=1,
+                                  cbow=1, alpha=0.01), corpus)
     syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 1, start=0.01)
     assert alphas == pytest.approx([0.01, 0.01 * (1 - 10205 / 15207)], rel=1e-6)
     # (getting the 1000-word split or the alpha schedule wrong moves values by > 0.05)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from w2v import corpus as corpus_mod
-from w2v.config import TrainConfig
+from w2v.config import Params, TrainJob
 from w2v.corpus import count_corpus, encode_corpus
 from w2v.errors import W2VError
 from w2v.train import build_corpus
@@ -203,10 +203,10 @@ def test_encode_corpus_with_read_vocab(tmp_path):
 
 
 def test_build_corpus_read_vocab_min_count_leaves_nothing(tmp_path):
-    cfg = TrainConfig(train=write(tmp_path, "t.txt", b"a b\n"),
-                      read_vocab=write(tmp_path, "v.txt", b"</s> 1\na 2\nb 1\n"), min_count=3)
+    job = TrainJob(train=write(tmp_path, "t.txt", b"a b\n"),
+                   read_vocab=write(tmp_path, "v.txt", b"</s> 1\na 2\nb 1\n"))
     with pytest.raises(W2VError, match="-min-count 3"):
-        build_corpus(cfg, None)
+        build_corpus(Params(min_count=3), job)
 
 
 # ------------------------------------------------------------------ pruning
@@ -222,7 +222,7 @@ def test_prune_during_counting_and_ids_after_it(tmp_path, monkeypatch):
     """
     chunks = [b"a b a c b a\n", b"c d c e d c\n", b"b f e\n"]
     path = write(tmp_path, "t.txt", b"".join(chunks))
-    monkeypatch.setattr(corpus_mod, "iter_text", lambda paths: iter(chunks))
+    monkeypatch.setattr(corpus_mod, "iter_text", lambda paths, what: iter(chunks))
     c = count_corpus(path, 1, None, max_entries=4)
     assert vocab_pairs(c.vocab) == [(EOS, 3), (b"c", 4), (b"a", 3), (b"b", 3)]
     assert c.ids.tolist() == [2, 3, 2, 1, 3, 2, 0, 1, 1, 1, 0, 3, 0]
@@ -236,11 +236,10 @@ def test_prune_during_counting_and_ids_after_it(tmp_path, monkeypatch):
                                        (b"e", 2), (b"f", 1)]
 
 
-def test_prune_through_train_config(tmp_path):
+def test_prune_through_the_hyperparameters(tmp_path):
     # one chunk (small file): a single prune(1) when the table is over the limit
     path = write(tmp_path, "t.txt", b"a b c a d a b\n")
-    cfg = TrainConfig(train=path, min_count=1, max_vocab_entries=3)
-    c = build_corpus(cfg, None)
+    c = build_corpus(Params(min_count=1, max_vocab_entries=3), TrainJob(train=path))
     # table </s>1 a3 b2 c1 d1 (5 > 3) -> c and d dropped
     assert vocab_pairs(c.vocab) == [(EOS, 1), (b"a", 3), (b"b", 2)]
     assert c.ids.tolist() == [1, 2, 1, 1, 2, 0]

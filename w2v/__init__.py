@@ -6,7 +6,7 @@ import os
 
 from ._version import __version__
 
-__all__ = ["__version__", "demo_corpus", "load"]
+__all__ = ["__version__", "EpochInfo", "Model", "Vectors", "demo_corpus", "load", "train"]
 
 
 def demo_corpus() -> str:
@@ -15,7 +15,33 @@ def demo_corpus() -> str:
 
 
 def load(path: str, **kwargs):
-    """Load a word2vec text or binary vectors file (see :func:`w2v.vectors.load`)."""
+    """Load word vectors: word2vec binary or text, fastText .vec, GloVe,
+    .npy or projector .tsv pair, or a w2v model file's word vectors, detected
+    (see :func:`w2v.vectors.load`)."""
     from .vectors import load as _load
 
     return _load(path, **kwargs)
+
+
+def train(corpus, **kwargs):
+    """Train a model from Python (see :func:`w2v.api.train`)."""
+    from .api import train as _train
+
+    return _train(corpus, **kwargs)
+
+
+def __getattr__(name: str):
+    # the classes without importing numpy for every command at start-up
+    if name == "Vectors":
+        from .vectors import Vectors
+
+        return Vectors
+    if name == "Model":
+        from .api import Model
+
+        return Model
+    if name == "EpochInfo":
+        from .trainer import EpochInfo
+
+        return EpochInfo
+    raise AttributeError(f"module 'w2v' has no attribute {name!r}")

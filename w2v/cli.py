@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from ._version import __version__
-from .errors import W2VError
+from .errors import W2VError, W2VInterrupted
 
 CONTEXT = {"help_option_names": ["-h", "-help", "--help"], "max_content_width": 100}
 _prog = ["w2v"]
@@ -71,51 +71,113 @@ def cli(ctx: click.Context) -> None:
 
 
 # --------------------------------------------------------------------------- train
+from .config import Params, TrainJob, default  # noqa: E402  (defaults: one definition)
+
+
+def _p(name: str):
+    return default(Params, name)
+
+
+def _j(name: str):
+    return default(TrainJob, name)
+
+
 @cli.command("train", cls=Command, context_settings=CONTEXT)
-@click.option("-train", "train", metavar="FILE", required=True, multiple=True,
-              help="Training text (- = standard input; .gz/.bz2/.xz decompressed); may be given "
-                   "several times, or as a quoted glob ('shards/*.txt', sorted).")
-@click.option("-output", "output", metavar="FILE", default=None,
+@click.option("-train", "train", metavar="FILE", multiple=True,
+              help="Training text (- = standard input; .gz/.bz2/.xz decompressed); may be given several "
+                   "times, or as a quoted glob ('shards/*.txt', matches sorted); each file ends a line.  "
+                   "Required, except with -resume.")
+@click.option("-output", "output", metavar="FILE", default=_j("output"),
               help="Write vectors (or -classes) here; without it, only the vocabulary is built.")
-@click.option("-size", "size", type=int, default=100, show_default=True, help="Vector dimensions.")
-@click.option("-window", "window", type=int, default=5, show_default=True, help="Max skip length between words.")
-@click.option("-sample", "sample", type=float, default=1e-3, show_default=True,
+@click.option("-size", "size", type=int, default=_p("size"), show_default=True, help="Vector dimensions.")
+@click.option("-window", "window", type=int, default=_p("window"), show_default=True,
+              help="Max skip length between words.")
+@click.option("-sample", "sample", type=float, default=_p("sample"), show_default=True,
               help="Subsampling threshold for frequent words; 0 = off (useful: 1e-5..1e-3).")
-@click.option("-hs", "hs", type=int, default=0, show_default=True, help="1 = hierarchical softmax.")
-@click.option("-negative", "negative", type=int, default=5, show_default=True,
+@click.option("-hs", "hs", type=int, default=_p("hs"), show_default=True, help="1 = hierarchical softmax.")
+@click.option("-negative", "negative", type=int, default=_p("negative"), show_default=True,
               help="Negative examples per positive (0 = none; common: 3..10).")
-@click.option("-threads", "threads", type=int, default=12, show_default=True,
+@click.option("-threads", "threads", type=int, default=_j("threads"), show_default=True,
               help="Worker threads; 0 = one per core; capped at the number of cores.")
-@click.option("-iter", "iter_", type=int, default=5, show_default=True, help="Training epochs.")
-@click.option("-min-count", "min_count", type=int, default=5, show_default=True,
+@click.option("-iter", "iter", type=int, default=_p("iter"), show_default=True,
+              help="Training epochs (with -continue: epochs to add).")
+@click.option("-min-count", "min_count", type=int, default=_p("min_count"), show_default=True,
               help="Discard words seen fewer times.")
-@click.option("-alpha", "alpha", type=float, default=None,
-              help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram].")
-@click.option("-classes", "classes", type=int, default=0, show_default=True,
+@click.option("-alpha", "alpha", type=float, default=_p("alpha"),
+              help="Starting learning rate [default: 0.05 for CBOW, 0.025 for skip-gram; with -continue: "
+                   "the model's].")
+@click.option("-min-alpha", "min_alpha", type=float, default=_p("min_alpha"),
+              help="End of the learning-rate schedule: decay linearly from -alpha to this, never below it "
+                   "[default: C's schedule, decay to 0 floored at alpha * 1e-4].")
+@click.option("-classes", "classes", type=int, default=_j("classes"), show_default=True,
               help="Write K k-means word classes instead of vectors.")
-@click.option("-debug", "debug", type=int, default=2, show_default=True,
-              help="0 = quiet, 1 = summary, 2 = progress (standard error).")
-@click.option("-binary", "binary", type=int, default=0, show_default=True, help="1 = binary vectors file.")
-@click.option("-save-vocab", "save_vocab", metavar="FILE", default=None, help="Save the vocabulary ('word count' lines).")
+@click.option("-debug", "debug", type=int, default=_j("debug"), show_default=True,
+              help="0 = quiet, 1 = summary and loss per epoch, 2 = progress too (standard error).")
+@click.option("-binary", "binary", type=int, default=_j("binary"), show_default=True,
+              help="1 = binary vectors file.")
+@click.option("-save-vocab", "save_vocab", metavar="FILE", default=None,
+              help="Save the vocabulary ('word count' lines).")
 @click.option("-read-vocab", "read_vocab", metavar="FILE", default=None,
               help="Use this vocabulary instead of counting the training file.")
-@click.option("-cbow", "cbow", type=int, default=1, show_default=True, help="1 = CBOW, 0 = skip-gram.")
-@click.option("-seed", "seed", type=int, default=1, show_default=True,
+@click.option("-cbow", "cbow", type=int, default=_p("cbow"), show_default=True, help="1 = CBOW, 0 = skip-gram.")
+@click.option("-seed", "seed", type=int, default=_p("seed"), show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
-@click.option("-sync-every", "sync_every", type=float, default=1.0, show_default=True,
-              help="Under MPI (mpiexec -n K): seconds between the processes' model averagings.")
-def train_cmd(iter_: int, train: tuple, **flags) -> None:
+@click.option("-save-model", "save_model", metavar="FILE", default=None,
+              help="Write the whole model (vocabulary, all matrices, progress) at the end; "
+                   "w2v.Model.load and -continue read it.")
+@click.option("-checkpoint", "checkpoint", metavar="FILE", default=None,
+              help="Keep the training state in FILE (rewritten at every epoch end and every "
+                   "-checkpoint-every minutes, and on Ctrl-C or SIGTERM); -resume FILE finishes the run.")
+@click.option("-checkpoint-every", "checkpoint_every", type=float, default=_j("checkpoint_every"),
+              show_default=True, help="Minutes between checkpoints within an epoch.")
+@click.option("-resume", "resume", metavar="FILE", default=None,
+              help="Finish an interrupted run from its checkpoint (the flags not given come from it; "
+                   "hyperparameters cannot change; -train must be the same text).")
+@click.option("-continue", "continue_from", metavar="MODEL", default=None,
+              help="Train a saved model (-save-model) -iter more epochs on -train, with a fresh "
+                   "learning-rate schedule.")
+@click.option("-update-vocab", "update_vocab", type=int, default=_j("update_vocab"), show_default=True,
+              help="With -continue: 1 = new words reaching -min-count get vectors (negative sampling "
+                   "only); 0 = words outside the model are skipped.")
+@click.option("-init-vectors", "init_vectors", metavar="FILE", default=None,
+              help="Start the word vectors from this vectors file (word2vec or GloVe format; words it "
+                   "lacks start as usual; -size must match).")
+@click.option("-save-context", "save_context", metavar="FILE", default=None,
+              help="Write the context vectors (negative sampling's output rows) in -output's format.")
+@click.option("-add-context", "add_context", type=int, default=_j("add_context"), show_default=True,
+              help="1 = -output holds word + context vectors (w+c; needs -negative N).")
+@click.option("-sync-every", "sync_every", type=float, default=_j("sync_every"), show_default=True,
+              help="Under MPI (mpiexec -n K w2v train): seconds between the processes' synchronisations.")
+@click.pass_context
+def train_cmd(ctx: click.Context, **flags) -> None:
     """Train word vectors (word2vec).
 
     \b
     Example:
       w2v train -train text8 -output vectors.bin -cbow 1 -size 200 -window 8 \\
           -negative 25 -hs 0 -sample 1e-4 -threads 20 -binary 1 -iter 15
+      w2v train -train text8 -output v.bin -checkpoint run.ckpt   # Ctrl-C, then:
+      w2v train -resume run.ckpt
     """
-    from .config import TrainConfig
-    from .train import run
+    import signal
 
-    run(TrainConfig(iter=iter_, train=train[0] if len(train) == 1 else train, **flags))
+    from .train import Terminated, from_flags, run
+
+    given = {name for name in flags
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    if not flags["train"] and not flags["resume"]:
+        raise click.UsageError("Missing option '-train'.", ctx=ctx)
+    values = {k: v for k, v in flags.items() if k != "train" or v}
+
+    def terminate(signum, frame):
+        raise Terminated(signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    if hasattr(signal, "SIGUSR1"):
+        # Slurm's --signal=USR1@T: stop (and checkpoint, with -checkpoint) before the time limit
+        signal.signal(signal.SIGUSR1, terminate)
+    params, job, resumed = from_flags(values, given)
+    run(params, job, given=given, resumed=resumed)
 
 
 # --------------------------------------------------------------------------- phrases
@@ -238,6 +300,63 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
     run_similarity(file, pairs, threshold=threshold, fmt=fmt)
 
 
+# --------------------------------------------------------------------------- formats and pictures
+@cli.command("convert", cls=Command, context_settings=CONTEXT)
+@click.argument("src", metavar="IN")
+@click.argument("dst", metavar="OUT")
+@click.option("-format", "fmt", type=click.Choice(["bin", "text", "glove", "npy", "tsv"]), default=None,
+              help="Output format [default: from OUT's extension: .bin, .txt/.vec, .npy, .tsv].")
+@click.option("-limit", "limit", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep only the first (most frequent) N words; 0 = all.")
+@click.option("-normalize", "normalize", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = write unit-length vectors.")
+def convert_cmd(src: str, dst: str, fmt: Optional[str], limit: int, normalize: int) -> None:
+    """Convert vectors between formats.
+
+    IN is read in any format w2v knows (detected): word2vec binary or text,
+    fastText .vec, GloVe text, NAME.npy + NAME.words.txt, vectors.tsv +
+    metadata.tsv.  OUT is written as: bin = word2vec binary (.bin); text =
+    word2vec text (.txt, .vec); glove = text without the header line;
+    npy = NAME.npy + NAME.words.txt (one word per line); tsv = the TensorBoard
+    projector's vectors.tsv + metadata.tsv.  .gz/.bz2/.xz after a text or
+    binary name compresses it.
+
+    \b
+    Example:
+      w2v convert vectors.bin vectors.txt -limit 50000
+      w2v convert glove.6B.100d.txt glove.bin -normalize 1
+      w2v convert vectors.bin projector/vectors.tsv -limit 10000
+    """
+    from .convert import run
+
+    run(src, dst, fmt=fmt, limit=limit, normalize=normalize)
+
+
+@cli.command("plot", cls=Command, context_settings=CONTEXT)
+@click.argument("file", metavar="VECTORS")
+@click.argument("words", metavar="WORD...", nargs=-1, required=True)
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="The picture: .png, .svg (labels stay text) or .pdf.")
+@click.option("-neighbours", "neighbours", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also show each word's N nearest words.")
+@click.option("-method", "method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="pca: principal components (numpy); tsne: t-SNE (needs scikit-learn).")
+def plot_cmd(file: str, words: tuple, output: str, neighbours: int, method: str) -> None:
+    """Draw a 2-D map of words and their neighbours.
+
+    One colour per WORD and its neighbours; the WORDs are drawn larger and
+    bold.  Needs matplotlib: pip install "w2v[plot]".
+
+    \b
+    Example:
+      w2v plot vectors.bin king water god -neighbours 8 -output map.png
+    """
+    from .plot import plot
+
+    summary = plot(file, list(words), output, neighbours=neighbours, method=method)
+    click.echo(f"w2v plot: {summary}", err=True)
+
+
 def _usage_line(exc: click.ClickException) -> str:
     msg = exc.format_message().replace("\n", " ")
     ctx = getattr(exc, "ctx", None)
@@ -274,11 +393,11 @@ def main(argv: Optional[list] = None) -> None:
     except click.ClickException as exc:
         _error_exit(_usage_line(exc), exc.exit_code)
     except click.Abort:
-        click.echo(f"{_prog[0]}: interrupted", err=True)
-        sys.exit(130)
+        _error_exit(f"{_prog[0]}: interrupted", 130)
     except KeyboardInterrupt:
-        click.echo(f"{_prog[0]}: interrupted", err=True)
-        sys.exit(130)
+        _error_exit(f"{_prog[0]}: interrupted", 130)
+    except W2VInterrupted as exc:
+        _error_exit(f"{_prog[0]}: interrupted: {exc}", exc.exit_code)
     except W2VError as exc:
         _error_exit(f"{_prog[0]}: error: {exc}", exc.exit_code, not getattr(exc, "collective", False))
     except BrokenPipeError:

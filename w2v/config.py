@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Dict, Optional, Tuple
 
 from .errors import W2VError
 
@@ -27,47 +27,44 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 @dataclass(frozen=True)
-class TrainConfig:
-    """Flags of ``word2vec`` (same names with ``-`` -> ``_``, same defaults).
+class Params:
+    """The hyperparameters of a model: ``word2vec``'s training flags (same
+    names with ``-`` -> ``_``, same defaults) and the ones w2v adds.  Saved
+    with every model and checkpoint; ``-resume`` cannot change them.
 
     ``alpha=None`` means C's default: 0.05 for CBOW, 0.025 for skip-gram.
-    ``threads=0`` means one per available core; more threads than cores are
-    capped at the core count (see :meth:`effective_threads`).
+    ``min_alpha=None`` means C's schedule (decay to 0, floored at
+    alpha * 1e-4); a value X decays linearly to X instead, never below it.
     """
 
-    train: Union[str, Tuple[str, ...]]   # a file, or several (globs allowed)
-    output: Optional[str] = None
     size: int = 100
     window: int = 5
     sample: float = 1e-3
     hs: int = 0
     negative: int = 5
-    threads: int = 12
+    cbow: int = 1
+    alpha: Optional[float] = None
+    min_alpha: Optional[float] = None
     iter: int = 5
     min_count: int = 5
-    alpha: Optional[float] = None
-    classes: int = 0
-    debug: int = 2
-    binary: int = 0
-    save_vocab: Optional[str] = None
-    read_vocab: Optional[str] = None
-    cbow: int = 1
     seed: int = 1
     # Not a C flag: entries held while counting before C's ReduceVocab rule
     # prunes rare words (C: 0.7 * 30M hash slots).
     max_vocab_entries: int = 21_000_000
-    # Under MPI (mpiexec -n K): seconds between the ranks' model averagings.
-    sync_every: float = 1.0
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.train, str) and self.train != ""
-               or isinstance(self.train, tuple) and len(self.train) > 0
-               and all(isinstance(t, str) and t != "" for t in self.train),
-               "-train: a training file is required (use - for standard input)")
-        for name in ("size", "window", "hs", "negative", "threads", "iter", "min_count",
-                     "classes", "debug", "binary", "cbow", "seed", "max_vocab_entries"):
+        for name in ("size", "window", "hs", "negative", "cbow", "iter", "min_count", "seed",
+                     "max_vocab_entries"):
             _check(_is_int(getattr(self, name)), f"-{name.replace('_', '-')} must be an integer")
+        for name in ("sample", "alpha", "min_alpha"):
+            v = getattr(self, name)
+            _check(v is None and name != "sample" or _is_number(v),
+                   f"-{name.replace('_', '-')} must be a number")
         _check(1 <= self.size <= 100_000, f"-size must be between 1 and 100000 (got {self.size})")
         _check(1 <= self.window <= 10_000, f"-window must be between 1 and 10000 (got {self.window})")
         _check(self.sample >= 0 and self.sample == self.sample and self.sample < float("inf"),
@@ -75,19 +72,17 @@ class TrainConfig:
         _check(self.hs in (0, 1), f"-hs must be 0 or 1 (got {self.hs})")
         _check(0 <= self.negative <= 1000, f"-negative must be between 0 and 1000 (got {self.negative})")
         _check(self.hs or self.negative, "-negative 0 with -hs 0 leaves nothing to train: enable -hs 1 or -negative N")
-        _check(self.threads >= 0, f"-threads must be >= 0 (got {self.threads}); 0 means one per core")
+        _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
         _check(1 <= self.iter <= 100_000, f"-iter must be >= 1 (got {self.iter})")
         _check(self.min_count >= 0, f"-min-count must be >= 0 (got {self.min_count})")
         if self.alpha is not None:
             _check(0 < self.alpha < float("inf"), f"-alpha must be > 0 (got {self.alpha:g})")
-        _check(self.classes >= 0, f"-classes must be >= 0 (got {self.classes})")
-        _check(self.binary in (0, 1), f"-binary must be 0 or 1 (got {self.binary})")
-        _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
+        if self.min_alpha is not None:
+            _check(0 <= self.min_alpha <= self.start_alpha,
+                   f"-min-alpha must be between 0 and the starting -alpha {self.start_alpha:g} "
+                   f"(got {self.min_alpha:g})")
         _check(0 <= self.seed < 2 ** 63, f"-seed must be between 0 and 2^63-1 (got {self.seed})")
         _check(self.max_vocab_entries >= 2, "max_vocab_entries must be >= 2")
-        _check(isinstance(self.sync_every, (int, float)) and not isinstance(self.sync_every, bool)
-               and 0 < self.sync_every < float("inf"),
-               f"-sync-every must be a number of seconds > 0 (got {self.sync_every})")
 
     @property
     def start_alpha(self) -> float:
@@ -95,14 +90,111 @@ class TrainConfig:
             return float(self.alpha)
         return 0.05 if self.cbow else 0.025
 
+    def replace(self, **changes) -> "Params":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> Dict[str, object]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, object], what: str = "model file") -> "Params":
+        """Stored hyperparameters, validated like flags."""
+        if not isinstance(data, dict):
+            raise W2VError(f"{what}: hyperparameters are not a mapping")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise W2VError(f"{what}: unknown hyperparameter {unknown[0]!r} (written by a newer w2v?)")
+        try:
+            return cls(**data)
+        except W2VError as exc:
+            raise W2VError(f"{what}: invalid hyperparameters: {exc}") from None
+
+
+HYPERPARAMETERS = tuple(f.name for f in dataclasses.fields(Params) if f.name != "max_vocab_entries")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """What one ``w2v train`` run reads and writes, and how (the flags that
+    are not hyperparameters: they may change on ``-resume``)."""
+
+    train: Tuple[str, ...] = ()
+    output: Optional[str] = None
+    threads: int = 12
+    classes: int = 0
+    debug: int = 2
+    binary: int = 0
+    save_vocab: Optional[str] = None
+    read_vocab: Optional[str] = None
+    save_model: Optional[str] = None
+    save_context: Optional[str] = None
+    add_context: int = 0
+    checkpoint: Optional[str] = None
+    checkpoint_every: float = 10.0
+    resume: Optional[str] = None
+    continue_from: Optional[str] = None
+    update_vocab: int = 0
+    init_vectors: Optional[str] = None
+    # Under MPI (mpiexec -n K): seconds between the ranks' synchronisations.
+    sync_every: float = 1.0
+
+    def __post_init__(self) -> None:
+        train = (self.train,) if isinstance(self.train, str) else tuple(self.train)
+        object.__setattr__(self, "train", train)
+        _check(len(train) > 0 and all(isinstance(t, str) and t != "" for t in train),
+               "-train: a training file is required (use - for standard input)")
+        for name in ("threads", "classes", "debug", "binary", "add_context", "update_vocab"):
+            _check(_is_int(getattr(self, name)), f"-{name.replace('_', '-')} must be an integer")
+        _check(self.threads >= 0, f"-threads must be >= 0 (got {self.threads}); 0 means one per core")
+        _check(self.classes >= 0, f"-classes must be >= 0 (got {self.classes})")
+        _check(self.binary in (0, 1), f"-binary must be 0 or 1 (got {self.binary})")
+        _check(self.add_context in (0, 1), f"-add-context must be 0 or 1 (got {self.add_context})")
+        _check(self.update_vocab in (0, 1), f"-update-vocab must be 0 or 1 (got {self.update_vocab})")
+        _check(_is_number(self.checkpoint_every) and 0 < self.checkpoint_every < float("inf"),
+               f"-checkpoint-every must be > 0 minutes (got {self.checkpoint_every})")
+        _check(_is_number(self.sync_every) and 0 < self.sync_every < float("inf"),
+               f"-sync-every must be a number of seconds > 0 (got {self.sync_every})")
+        for name in ("output", "save_vocab", "read_vocab", "save_model", "save_context", "checkpoint",
+                     "resume", "continue_from", "init_vectors"):
+            v = getattr(self, name)
+            flag = "-continue" if name == "continue_from" else "-" + name.replace("_", "-")
+            _check(v is None or (isinstance(v, str) and v != ""), f"{flag}: empty file name")
+        _check(not (self.resume and self.continue_from), "-resume and -continue cannot be combined")
+        _check(not (self.update_vocab and not self.continue_from), "-update-vocab 1 needs -continue MODEL")
+        _check(len(self.train) == 1 or "-" not in self.train,
+               "-train -: standard input cannot be combined with other training files")
+
     def effective_threads(self, cores: Optional[int] = None) -> int:
         cores = available_cores() if cores is None else cores
         if self.threads == 0:
             return cores
         return min(self.threads, cores)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> "TrainJob":
         return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> Dict[str, object]:
+        d = dataclasses.asdict(self)
+        d["train"] = list(self.train)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, object], what: str = "model file") -> "TrainJob":
+        known = {f.name for f in dataclasses.fields(cls)}
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except (W2VError, TypeError) as exc:
+            raise W2VError(f"{what}: invalid job settings: {exc}") from None
+
+
+def default(cls, name: str):
+    """The default of field *name* of dataclass *cls* (the one definition the
+    CLI and the Python API read)."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return f.default
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,17 @@ forgotten word that comes back and reaches -min-count is trained only on its
 later occurrences (C re-reads the text and would train on all of them)."""
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import zlib
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
 from . import _text
 from .errors import W2VError
-from .io import describe, iter_text
+from .io import describe, iter_text, open_input
 from .progress import Reporter
 from .vocab import EOS, Vocab
 
@@ -73,109 +75,185 @@ class Corpus:
     vocab: Vocab
     ids: np.ndarray          # final vocabulary indices; 0 = sentence end
     tokens_read: int         # tokens in the text (incl. sentence ends), before min-count
+    fingerprint: str = ""    # of the text read (TextSource.fingerprint)
+    pruned: int = 0          # times C's ReduceVocab rule pruned the counts
 
     def __len__(self) -> int:
         return len(self.ids)
 
 
-def _read(chunks: Iterable[bytes], tokenizer, spool: IdSpool, reporter: Reporter, table=None,
-          max_entries: int = 0) -> int:
-    """Tokenise *chunks* into *spool*; returns how many times C's ReduceVocab
-    rule pruned *table* (when given)."""
+class TextSource:
+    """Training text as byte chunks: files (``-`` = standard input; several
+    files are read in order and each one ends a line), or an iterable of
+    sentences (each item a string, bytes, or a sequence of tokens: one line).
+
+    While it is read it keeps a fingerprint (length and CRC-32 of the bytes
+    read), so that a resumed run can check that it reads the same text."""
+
+    def __init__(self, paths: Sequence[str] = (), sentences: Optional[Iterable] = None,
+                 chunks: Optional[Iterable[bytes]] = None, what: str = "training file",
+                 name: Optional[str] = None) -> None:
+        self.paths = tuple(paths)
+        self.sentences = sentences
+        self.chunks = chunks
+        self.what = what
+        self.nbytes = 0
+        self.crc = 0
+        self.nul_at = -1
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        if self._name:
+            return self._name
+        if self.sentences is not None:
+            return "the sentences given"
+        if len(self.paths) == 1:
+            return describe(self.paths[0])
+        return f"{len(self.paths)} files ({describe(self.paths[0])}, ...)"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.nbytes}:{self.crc:08x}"
+
+    def check(self) -> None:
+        """Fail early (before anything is written) if a file cannot be opened."""
+        for path in self.paths:
+            if path != "-":
+                open_input(path, self.what).close()
+
+    def _raw(self) -> Iterator[bytes]:
+        if self.chunks is not None:
+            yield from self.chunks
+        elif self.sentences is not None:
+            yield from _sentence_chunks(self.sentences)
+        else:
+            yield from iter_text(self.paths, what=self.what)     # each file ends a line
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._raw():
+            if not chunk:
+                continue
+            if self.nul_at < 0:
+                at = chunk.find(b"\0")
+                if at >= 0:
+                    self.nul_at = self.nbytes + at
+            self.crc = zlib.crc32(chunk, self.crc)
+            self.nbytes += len(chunk)
+            yield chunk
+
+
+def _token_bytes(token) -> bytes:
+    return token.encode("utf-8") if isinstance(token, str) else bytes(token)
+
+
+def _sentence_chunks(sentences: Iterable, size: int = 1 << 20) -> Iterator[bytes]:
+    buf: List[bytes] = []
+    held = 0
+    for item in sentences:
+        if isinstance(item, (str, bytes, bytearray)):
+            line = _token_bytes(item)
+        else:
+            try:
+                line = b" ".join(_token_bytes(t) for t in item)
+            except TypeError:
+                raise W2VError(f"sentences must be strings or sequences of tokens "
+                               f"(got {type(item).__name__})") from None
+        buf.append(line)
+        buf.append(b"\n")
+        held += len(line) + 1
+        if held >= size:
+            yield b"".join(buf)
+            buf, held = [], 0
+    if buf:
+        yield b"".join(buf)
+
+
+@contextlib.contextmanager
+def spool_errors() -> Iterator[None]:
+    """Disk full (or a file size limit) on the temporary file: a one-line error."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise W2VError(f"cannot write a temporary file in {tempfile.gettempdir()!r} "
+                       f"(set TMPDIR to use another folder): {exc.strerror or exc}") from None
+
+
+def spool_text(source: TextSource, tokenizer, spool: IdSpool, reporter: Reporter, table=None,
+               max_entries: int = 0, label: str = "Words read") -> int:
+    """The one reader: tokenise *source* chunk by chunk and spool the ids.
+    With *table* (counting), word2vec.c's ReduceVocab rule keeps at most
+    *max_entries* words.  Returns how many times the rule pruned."""
     min_reduce = 1
     next_report = 1_000_000
-    for chunk in chunks:
-        spool.append(tokenizer.feed(chunk))
-        if tokenizer.tokens >= next_report:
-            reporter.progress(f"{tokenizer.tokens // 1_000_000}M tokens read")
-            next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
-        if table is not None and len(table) > max_entries:
-            # word2vec.c's ReduceVocab: forget the rarest words to bound memory
-            spool.remap(table.prune(min_reduce))
-            min_reduce += 1
-    spool.append(tokenizer.finish())
+    with spool_errors():
+        for chunk in source:
+            spool.append(tokenizer.feed(chunk))
+            if tokenizer.tokens >= next_report:
+                reporter.progress(f"{label}: {tokenizer.tokens // 1_000_000}M")
+                next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
+            if table is not None and len(table) > max_entries:
+                # word2vec.c's ReduceVocab: forget the rarest words to bound memory
+                spool.remap(table.prune(min_reduce))
+                min_reduce += 1
+        spool.append(tokenizer.finish())
     reporter.end_line()
+    if source.nul_at >= 0:
+        reporter.warn(f"{source.what} {source.name} has a NUL byte at offset {source.nul_at}: "
+                      f"is it a text file?")
     return min_reduce - 1
 
 
-def _paths(path: Union[str, Sequence[str]]) -> List[str]:
-    return [path] if isinstance(path, str) else list(path)
-
-
-def describe_inputs(paths: Sequence[str]) -> str:
-    return describe(paths[0]) if len(paths) == 1 else f"{describe(paths[0])} (and {len(paths) - 1} more)"
-
-
-@dataclass
-class WordCounts:
-    """Words of some text in order of first occurrence (``</s>`` first) with
-    their counts; the text's provisional ids are in ``spool``."""
-
-    table: object            # _text.WordTable
-    spool: IdSpool
-    tokens: int
-    prunes: int
-
-
-def new_table():
-    """An empty word table holding only ``</s>`` (id 0)."""
-    table = _text.WordTable()
-    table.add_word(EOS, 0)
-    return table
-
-
-def count_chunks(chunks: Iterable[bytes], reporter: Optional[Reporter] = None,
-                 max_entries: int = 21_000_000, table=None) -> WordCounts:
-    """Tokenise and count byte chunks into *table* (default: a new one); the
-    caller closes ``spool``."""
-    reporter = reporter or Reporter(0)
-    table = new_table() if table is None else table
-    tokenizer = _text.Tokenizer(table, "count")
-    spool = IdSpool()
-    try:
-        prunes = _read(chunks, tokenizer, spool, reporter, table, max_entries)
-    except BaseException:
-        spool.close()
-        raise
-    return WordCounts(table, spool, int(tokenizer.tokens), prunes)
-
-
-def count_corpus(path: Union[str, Sequence[str]], min_count: int, reporter: Optional[Reporter] = None,
+def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
                  max_entries: int = 21_000_000) -> Corpus:
-    """Tokenise the file(s), build the vocabulary (C's order, -min-count), encode."""
-    paths = _paths(path)
-    counted = count_chunks(iter_text(paths), reporter, max_entries)
-    spool, table, tokens = counted.spool, counted.table, counted.tokens
-    del counted
+    """Tokenise *source* (a TextSource or a path), build the vocabulary (C's
+    order, -min-count), encode."""
+    reporter = reporter or Reporter(0)
+    source = as_source(source)
+    table = new_table()
+    tokenizer = _text.Tokenizer(table, "count")
+    with spool_errors():
+        spool = IdSpool()
     try:
-        if tokens == 0:
-            raise W2VError(f"training file {describe_inputs(paths)} is empty (no words)")
+        pruned = spool_text(source, tokenizer, spool, reporter, table, max_entries)
+        if tokenizer.tokens == 0:
+            raise W2VError(f"{source.what} {source.name} is empty (no words)")
         vocab, mapping = Vocab.from_counts(table.words(), table.counts_array(), min_count)
         del table
         if len(vocab) < 2:
-            raise W2VError(f"no word in training file {describe_inputs(paths)} occurs at least "
+            raise W2VError(f"no word in {source.what} {source.name} occurs at least "
                            f"-min-count {min_count} times")
-        spool.remap(mapping)
-        return Corpus(vocab, spool.array(), tokens)
+        with spool_errors():
+            spool.remap(mapping)
+        return Corpus(vocab, spool.array(), int(tokenizer.tokens), source.fingerprint, pruned)
     finally:
         spool.close()
 
 
-def encode_chunks(chunks: Iterable[bytes], vocab: Vocab, reporter: Optional[Reporter] = None) -> Tuple[IdSpool, int]:
-    """Tokenise chunks against a fixed vocabulary (unknown words are skipped);
-    returns the spool of ids (the caller closes it) and the tokens kept."""
+def encode_corpus(source, vocab: Vocab, reporter: Optional[Reporter] = None,
+                  require_words: bool = True) -> Corpus:
+    """Tokenise *source* against a fixed vocabulary (-read-vocab, a loaded
+    model): unknown words are skipped.  With *require_words*, a text without
+    a word of the vocabulary is an error."""
     reporter = reporter or Reporter(0)
+    source = as_source(source)
     table = _text.WordTable(max(16, len(vocab)))
     for w in vocab.words:
         table.add_word(w, 0)
     tokenizer = _text.Tokenizer(table, "lookup")
-    spool = IdSpool()
+    with spool_errors():
+        spool = IdSpool()
     try:
-        _read(chunks, tokenizer, spool, reporter)
-    except BaseException:
+        spool_text(source, tokenizer, spool, reporter)
+        ids = spool.array()
+        # sentence ends alone (id 0) leave nothing to train on
+        if require_words and not has_words(ids):
+            raise W2VError(f"{source.what} {source.name} has no word of the vocabulary")
+        return Corpus(vocab, ids, int(tokenizer.tokens), source.fingerprint, 0)
+    finally:
         spool.close()
-        raise
-    return spool, int(tokenizer.tokens)
 
 
 def has_words(ids: np.ndarray) -> bool:
@@ -184,15 +262,17 @@ def has_words(ids: np.ndarray) -> bool:
     return any(ids[i:i + step].any() for i in range(0, len(ids), step))
 
 
-def encode_corpus(path: Union[str, Sequence[str]], vocab: Vocab, reporter: Optional[Reporter] = None) -> Corpus:
-    """Tokenise the file(s) against a fixed vocabulary (-read-vocab): unknown words are skipped."""
-    paths = _paths(path)
-    spool, tokens = encode_chunks(iter_text(paths), vocab, reporter)
-    try:
-        ids = spool.array()
-        # sentence ends alone (id 0) leave nothing to train on
-        if not has_words(ids):
-            raise W2VError(f"training file {describe_inputs(paths)} has no word of the vocabulary")
-        return Corpus(vocab, ids, tokens)
-    finally:
-        spool.close()
+def new_table():
+    """A word table holding only the sentence end ``</s>`` (id 0)."""
+    table = _text.WordTable()
+    table.add_word(EOS, 0)
+    return table
+
+
+def as_source(source) -> TextSource:
+    """A TextSource from a TextSource, a path, or an iterable of sentences."""
+    if isinstance(source, TextSource):
+        return source
+    if isinstance(source, str):
+        return TextSource([source])
+    return TextSource(sentences=source)

@@ -27,8 +27,9 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, TypeVar
 import numpy as np
 
 from .config import available_cores
-from .corpus import (Corpus, IdSpool, count_chunks, describe_inputs, encode_chunks, has_words,
-                     new_table)
+from . import _text
+from .corpus import (Corpus, IdSpool, TextSource, encode_corpus, has_words, new_table, spool_errors,
+                     spool_text)
 from .errors import W2VError
 from .io import iter_blocks, iter_text
 from .progress import Reporter
@@ -227,13 +228,15 @@ class Counts:
 
 
 def count_share(blocks: Iterable[Tuple[int, bytes]], reporter: Optional[Reporter] = None,
-                max_entries: int = 21_000_000) -> Tuple[Counts, IdSpool]:
+                max_entries: int = 21_000_000) -> Tuple[Counts, IdSpool, TextSource]:
     """Count this rank's (block, chunk) pairs (:func:`w2v.io.iter_blocks`);
-    returns the counts and the spooled provisional ids (the caller closes it).
+    returns the counts, the spooled provisional ids (the caller closes it) and
+    the source read (its fingerprint).
 
     A word's first block is where this rank first saw it; after C's pruning
     rule forgot words (ids compacted), every word gets the share's first block
     (ties then follow rank order, see docs/distributed.md)."""
+    reporter = reporter or Reporter(0)
     table = new_table()
     starts: List[Tuple[int, int]] = []     # (table size when a block began, block)
 
@@ -245,16 +248,24 @@ def count_share(blocks: Iterable[Tuple[int, bytes]], reporter: Optional[Reporter
                 current = block
             yield data
 
-    counted = count_chunks(chunks(), reporter, max_entries, table)
+    source = TextSource(chunks=chunks())
+    tokenizer = _text.Tokenizer(table, "count")
+    with spool_errors():
+        spool = IdSpool()
+    try:
+        prunes = spool_text(source, tokenizer, spool, reporter, table, max_entries)
+    except BaseException:
+        spool.close()
+        raise
     n = len(table)
     first = np.zeros(n, dtype=np.int64)
-    if starts and counted.prunes == 0:
+    if starts and prunes == 0:
         for (lo, block), (hi, _) in zip(starts, starts[1:] + [(n, None)]):
             first[lo:hi] = block
     elif starts:
         first[:] = starts[0][1]
-    counts = Counts(table.words(), table.counts_array(), first, counted.tokens, counted.prunes)
-    return counts, counted.spool
+    counts = Counts(table.words(), table.counts_array(), first, int(tokenizer.tokens), prunes)
+    return counts, spool, source
 
 
 def merge_counts(parts: Sequence[Counts], min_count: int) -> Tuple[Vocab, List[np.ndarray]]:
@@ -349,7 +360,8 @@ class RankSync:
     calls; the caller's worker threads must be paused during each (MPICH's
     blocking collectives busy-wait).
 
-    * :meth:`sync` sums (active, words done, stop request) over the ranks:
+    * :meth:`sync` sums (active, words done, stop request, round number)
+      over the ranks (the round numbers check that the ranks are in step):
       a rank that finished its work keeps calling it with ``active=False``
       until no rank is active; the summed words drive the learning rate.
     * :meth:`average` averages the first *rows* rows of each array in place
@@ -394,13 +406,16 @@ class RankSync:
         """Sum the flags and word counts; returns (any rank active, words done
         by all ranks so far).  Waits by polling with sleeps, not spinning."""
         t0, c0 = time.perf_counter(), time.thread_time()
-        send = np.array([1 if active else 0, int(words_delta), 1 if stop else 0], dtype=np.int64)
-        recv = np.zeros(3, dtype=np.int64)
+        send = np.array([1 if active else 0, int(words_delta), 1 if stop else 0, self.stats.rounds + 1],
+                        dtype=np.int64)
+        recv = np.zeros(4, dtype=np.int64)
         req = self.comm.Iallreduce(send, recv, op=self.MPI.SUM)
         while not req.Test():
             time.sleep(self.poll)
         self._timed(t0, c0)
         self.stats.rounds += 1
+        if int(recv[3]) != self.size * self.stats.rounds:   # a bug: the collectives no longer match
+            raise RuntimeError(f"rank {self.rank} is at round {self.stats.rounds}, out of step with the others")
         self.global_words += int(recv[1])
         self.stop_requested = self.stop_requested or bool(recv[2])
         return bool(recv[0]), self.global_words
@@ -460,72 +475,135 @@ def agreed_error(message: str) -> W2VError:
 
 
 def load_corpus(dist: Dist, paths: Sequence[str], min_count: int, read_vocab: Optional[str] = None,
-                max_entries: int = 21_000_000, reporter: Optional[Reporter] = None) -> Corpus:
-    """This rank's share of the text, encoded against the job's vocabulary
-    (merged from every rank's counts, or rank 0's -read-vocab)."""
+                max_entries: int = 21_000_000, reporter: Optional[Reporter] = None,
+                vocab: Optional[Vocab] = None) -> Corpus:
+    """This rank's share of the text, encoded against the job's vocabulary:
+    *vocab* (every rank has it), rank 0's -read-vocab, or the one merged from
+    every rank's counts."""
     reporter = reporter if reporter is not None and dist.rank == 0 else Reporter(0)
     share = (dist.rank, dist.size)
-    name = describe_inputs(paths)
-    if read_vocab:
-        def read() -> Optional[Vocab]:
-            if dist.rank != 0:
-                return None
-            vocab = Vocab.read(read_vocab, min_count)
-            if len(vocab) < 2:
-                raise W2VError(f"no word in vocabulary file {read_vocab!r} has count >= -min-count {min_count}")
-            return vocab
+    source = TextSource(paths)
+    if read_vocab or vocab is not None:
+        if vocab is None:
+            def read() -> Optional[Vocab]:
+                if dist.rank != 0:
+                    return None
+                v = Vocab.read(read_vocab, min_count)
+                if len(v) < 2:
+                    raise W2VError(f"no word in vocabulary file {read_vocab!r} has count >= -min-count {min_count}")
+                return v
 
-        vocab = bcast_vocab(dist, dist.collective(read))
-        spool, tokens = dist.collective(lambda: encode_chunks(iter_text(paths, share), vocab, reporter))
-        try:
-            ids = spool.array()
-            if not dist.comm.allreduce(int(has_words(ids)), op=dist.MPI.MAX):
-                raise agreed_error(f"training file {name} has no word of the vocabulary")
-            return Corpus(vocab, ids, tokens)
-        finally:
-            spool.close()
-    counts, spool = dist.collective(lambda: count_share(iter_blocks(paths, share), reporter, max_entries))
+            vocab = bcast_vocab(dist, dist.collective(read))
+        mine = TextSource(chunks=iter_text(paths, share))
+        corpus = dist.collective(lambda: encode_corpus(mine, vocab, reporter, require_words=False))
+        if not dist.comm.allreduce(int(has_words(corpus.ids)), op=dist.MPI.MAX):
+            raise agreed_error(f"{source.what} {source.name} has no word of the vocabulary")
+        return corpus
+    counts, spool, mine = dist.collective(lambda: count_share(iter_blocks(paths, share), reporter, max_entries))
     try:
         if dist.comm.allreduce(counts.tokens) == 0:
-            raise agreed_error(f"training file {name} is empty (no words)")
+            raise agreed_error(f"{source.what} {source.name} is empty (no words)")
         vocab, mapping = merge_vocab(dist, counts, min_count)
         if len(vocab) < 2:
-            raise agreed_error(f"no word in training file {name} occurs at least -min-count {min_count} times")
-        spool.remap(mapping)
-        return Corpus(vocab, spool.array(), counts.tokens)
+            raise agreed_error(f"no word in {source.what} {source.name} occurs at least -min-count {min_count} times")
+        with spool_errors():
+            spool.remap(mapping)
+        return Corpus(vocab, spool.array(), counts.tokens, mine.fingerprint, counts.prunes)
     finally:
         spool.close()
 
 
-class Coordinator:
-    """Rounds of :class:`RankSync` as a trainer's control thread runs them,
-    with its workers paused: :meth:`round` every ``every`` seconds while this
-    rank has work in the epoch, :meth:`finish_epoch` once it has none."""
+class Stopped(KeyboardInterrupt):
+    """Every rank stops at the same round: a stop signal reached some rank."""
 
-    def __init__(self, sync: RankSync, arrays: Sequence[Optional[np.ndarray]], every: float):
-        self.sync = sync
-        self.arrays = [a for a in arrays if a is not None]
-        self.every = every
-        self.next_at = time.monotonic() + every
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
-    def due(self, now: Optional[float] = None) -> bool:
-        return (time.monotonic() if now is None else now) >= self.next_at
 
-    def round(self, words_delta: int, active: bool = True, stop: bool = False) -> Tuple[bool, int]:
-        """One round: flags and word counts, then the hot rows."""
-        any_active, words = self.sync.sync(active, words_delta, stop)
-        self.sync.average_hot(self.arrays)
-        self.next_at = time.monotonic() + self.every
-        return any_active, words
+# Signals that stop a multi-process run at the next round (Ctrl-C, kill,
+# Slurm's --signal=USR1@T before the time limit).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1")
 
-    def finish_epoch(self, words_delta: int, stop: bool = False) -> int:
-        """This rank is done with the epoch: join rounds until no rank is
-        active, then average every row; returns the job's words done."""
-        while True:
-            any_active, words = self.round(words_delta, False, stop)
-            words_delta = 0
-            if not any_active:
-                break
-        self.sync.epoch_end(self.arrays)
-        self.next_at = time.monotonic() + self.every
-        return words
+
+class TrainerSync:
+    """The ranks' rounds as :class:`w2v.trainer.Trainer` runs them, with its
+    workers paused: :meth:`sync` every ``interval`` seconds while this rank
+    trains, :meth:`epoch_end` once it has finished the epoch (it keeps joining
+    rounds, inactive, until no rank is active, then every row is combined).
+
+    The ranks' models are combined as base + *gain* x (sum of the ranks'
+    changes since the last round), from a copy of the rows as they were then
+    (*gain* 1/K is the plain average, which needs no copy).  The learning rate
+    follows the job's progress: after each round this rank's word counter is
+    set to the words done by all ranks, scaled to its share of the text."""
+
+    def __init__(self, dist: Dist, model, interval: float, gain: float = 1.0,
+                 chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS) -> None:
+        self.dist = dist
+        self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows)
+        self.arrays = [a for a in (model.syn0, model.syn1, model.syn1neg) if a is not None]
+        self.rs.track(self.arrays, gain)
+        local = int(model.progress.corpus_words)
+        total = dist.comm.allreduce(local)
+        self.scale = local / total if total else 0.0
+        self.interval = float(interval)
+        self.next_at = time.monotonic() + self.interval
+        self.reported = int(model.progress.words_done)
+        self.signum = 0
+        self.at_barrier = False
+        self._handlers = {}
+
+    # ---- signals: a flag, turned into a stop at the next round on every rank
+    def catch_signals(self) -> None:
+        import signal
+
+        def flag(signum, frame):
+            self.signum = self.signum or signum
+
+        for name in STOP_SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self._handlers[sig] = signal.signal(sig, flag)
+
+    def release_signals(self) -> None:
+        import signal
+
+        for sig, old in self._handlers.items():
+            signal.signal(sig, old)
+        self._handlers.clear()
+
+    # ---- the trainer's calls
+    def due(self, now: float) -> bool:
+        return now >= self.next_at or self.signum != 0
+
+    def _round(self, trainer, active: bool) -> bool:
+        kernel = trainer.kernel
+        done = int(kernel.words_done)
+        any_active, words = self.rs.sync(active, done - self.reported, stop=self.signum != 0)
+        if self.rs.stop_requested:
+            raise Stopped(self.signum or 15)     # another rank got the signal: as SIGTERM
+        self.rs.average_hot(self.arrays)
+        if not any_active:
+            # every rank has finished the epoch: the barrier, everything combined
+            self.rs.epoch_end(self.arrays)
+            self.at_barrier = True
+        self.reported = int(round(words * self.scale))
+        kernel.words_done = self.reported
+        self.next_at = time.monotonic() + self.interval
+        return any_active
+
+    def sync(self, trainer, active: bool = True) -> None:
+        self._round(trainer, active)
+
+    def epoch_end(self, trainer) -> None:
+        """This rank finished the epoch: rounds until no rank is active (a
+        round of :meth:`sync` may already have found that)."""
+        while not self.at_barrier:
+            self._round(trainer, False)
+        self.at_barrier = False
+
+    def summary(self) -> str:
+        st = self.rs.stats
+        return (f"MPI: {st.rounds} rounds, {st.averages} averages, {st.bytes / 1e6:.1f} MB averaged, "
+                f"{st.seconds:.2f} s in MPI ({st.cpu_seconds:.2f} s CPU)")

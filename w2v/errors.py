@@ -14,6 +14,11 @@ class W2VError(Exception):
 
 
 class W2VInterrupted(W2VError):
-    """The user pressed Ctrl-C; nothing was written."""
+    """The user pressed Ctrl-C (or a stop signal came): reported without
+    "error:", with status 130 (128 + the signal's number)."""
 
     exit_code = 130
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

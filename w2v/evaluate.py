@@ -174,7 +174,7 @@ def analogy_accuracy(vectors, questions, threshold: int = 30000,
     (``-`` = standard input), an open binary file or the bytes themselves;
     *threshold*: use only the first words (0 = all); *method*: ``3cosadd``
     (compute-accuracy) or ``3cosmul``."""
-    from .query import METHODS, analogy_batch
+    from .search import METHODS, analogy_batch
 
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
         raise W2VError(f"-threshold must be an integer >= 0 (got {threshold}); 0 = whole vocabulary")
@@ -319,6 +319,15 @@ def run_accuracy(path: str, threshold: int = 30000, method: str = "3cosadd",
         questions = "-"
     data = _read_all(questions, "questions file")
     result = analogy_accuracy(path, data, threshold=threshold, method=method)
+    source = describe(questions)
+    if result.total == 0:
+        raise W2VError(f"no analogy questions in {source}: expected ': section' lines and "
+                       "'a b c d' lines of four words, like questions-words.txt")
+    if result.seen == 0:
+        where = f"the first {threshold} words" if threshold else "the vocabulary"
+        raise W2VError(f"none of the {result.total} questions in {source} has all four words in "
+                       f"{where} of {describe(path)}, so nothing can be scored (is it an analogy "
+                       "questions file like questions-words.txt?)")
     sys.stdout.write(result.report())
     sys.stdout.flush()
 
@@ -327,6 +336,11 @@ def run_similarity(path: str, pairs: str, threshold: int = 0, fmt: str = "text")
     import json
 
     r = similarity(path, pairs, threshold=threshold)
+    if r.used < 2 or not math.isfinite(r.spearman):
+        why = (f"only {r.used} of the {r.used + r.skipped} pairs in {describe(pairs)} have both words "
+               f"in the vocabulary of {describe(path)}" if r.used < 2
+               else f"the scores in {describe(pairs)} or the cosines of its pairs are all equal")
+        raise W2VError(f"{why}: no correlation can be computed")
     if fmt == "json":
         print(json.dumps({"spearman": r.spearman, "pearson": r.pearson, "used": r.used,
                           "skipped": r.skipped, "oov_pairs": r.oov}))

@@ -31,16 +31,21 @@ def describe(path: str) -> str:
     return "standard input" if path == "-" else repr(path)
 
 
-def open_input(path: str, what: str = "input file") -> BinaryIO:
-    """Open *path* for binary reading (``-`` = stdin; .gz/.bz2/.xz by extension)."""
-    if path == "-":
-        return sys.stdin.buffer
+def check_input(path: str, what: str = "input file") -> None:
+    """Fail with one line if *path* is empty, a directory or missing."""
     if not path:
         raise W2VError(f"{what}: empty path")
     if os.path.isdir(path):
         raise W2VError(f"{what} {path!r} is a directory")
     if not os.path.exists(path):
         raise W2VError(f"{what} {path!r} not found")
+
+
+def open_input(path: str, what: str = "input file") -> BinaryIO:
+    """Open *path* for binary reading (``-`` = stdin; .gz/.bz2/.xz by extension)."""
+    if path == "-":
+        return sys.stdin.buffer
+    check_input(path, what)
     opener = _DECOMPRESSORS.get(os.path.splitext(path)[1].lower())
     try:
         if opener is not None:
@@ -62,6 +67,16 @@ def iter_chunks(stream: BinaryIO, path: str, what: str = "input file",
         if not chunk:
             return
         yield chunk
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name the same file (``-`` is never a file)."""
+    if a == "-" or b == "-":
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def file_size(path: str) -> int:

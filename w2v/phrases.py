@@ -10,9 +10,7 @@ twice in chunks: once to count word pairs, once to write the output
 Differences from word2phrase are listed in docs/phrases.md."""
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -20,9 +18,9 @@ import numpy as np
 
 from . import _phrases, _text
 from .config import PhrasesConfig
-from .corpus import IdSpool
+from .corpus import IdSpool, TextSource, spool_errors, spool_text
 from .errors import W2VError
-from .io import atomic_output, check_writable, describe, iter_chunks, open_input
+from .io import atomic_output, check_writable, describe, open_input, same_file
 from .progress import Reporter
 
 WORD_BYTES = 58            # word2phrase keeps the first 58 bytes of a word
@@ -46,15 +44,6 @@ class PhrasesResult:
     joined: int             # pairs joined in the output
 
 
-def _same_file(a: str, b: str) -> bool:
-    if a == "-" or b == "-":
-        return False
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
-
-
 def _check_paths(cfg: PhrasesConfig) -> None:
     if cfg.train != "-":
         open_input(cfg.train, "input file").close()
@@ -63,9 +52,9 @@ def _check_paths(cfg: PhrasesConfig) -> None:
         if cfg.save_phrases == "-":
             raise W2VError("-save-phrases needs a file name (standard output is for -output -)")
         check_writable(cfg.save_phrases, "-save-phrases file")
-        if _same_file(cfg.save_phrases, cfg.output):
+        if same_file(cfg.save_phrases, cfg.output):
             raise W2VError("-save-phrases and -output name the same file")
-        if _same_file(cfg.save_phrases, cfg.train):
+        if same_file(cfg.save_phrases, cfg.train):
             raise W2VError("-save-phrases and -train name the same file")
 
 
@@ -84,38 +73,6 @@ def _read_spool(spool: IdSpool, chunk: int = SPOOL_CHUNK) -> Iterator[np.ndarray
             raise W2VError("temporary file was truncated while reading it back")
         left -= k
         yield view
-
-
-@contextlib.contextmanager
-def _spool_errors() -> Iterator[None]:
-    """Disk full (or similar) on the temporary file: a one-line error."""
-    try:
-        yield
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise W2VError(f"cannot write a temporary file in {tempfile.gettempdir()!r} "
-                       f"(set TMPDIR to use another folder): {exc.strerror or exc}") from None
-
-
-def _tokenise(cfg: PhrasesConfig, words, spool: IdSpool, reporter: Reporter):
-    """Pass 1: count the words, spool the ids (newline = 0); returns the tokenizer."""
-    tokenizer = _text.Tokenizer(words, "count", WORD_BYTES)
-    stream = open_input(cfg.train, "input file")
-    next_report = 1_000_000
-    try:
-        for chunk in iter_chunks(stream, cfg.train, "input file"):
-            with _spool_errors():
-                spool.append(tokenizer.feed(chunk))
-            if tokenizer.tokens >= next_report:
-                reporter.progress(f"Words read: {(tokenizer.tokens - tokenizer.newlines) // 1_000_000}M")
-                next_report = (tokenizer.tokens // 1_000_000 + 1) * 1_000_000
-        with _spool_errors():
-            spool.append(tokenizer.finish())
-    finally:
-        if cfg.train != "-":
-            stream.close()
-    return tokenizer
 
 
 def _format_score(score: np.float32) -> str:
@@ -141,14 +98,15 @@ def run(cfg: PhrasesConfig, reporter: Optional[Reporter] = None) -> PhrasesResul
     """Run word2phrase as configured: read ``cfg.train``, write ``cfg.output``."""
     reporter = reporter or Reporter(cfg.debug)
     _check_paths(cfg)
-    reporter.info(f"Starting phrases using file {cfg.train if cfg.train != '-' else describe('-')}")
+    start = "Starting phrases using file "
+    reporter.info(start + (reporter.path(cfg.train, len(start)) if cfg.train != "-" else describe("-")))
     words = _text.WordTable(1 << 16)
     words.add_word(NEWLINE, 0)
-    with _spool_errors():
+    with spool_errors():
         spool = IdSpool()
     try:
-        tokenizer = _tokenise(cfg, words, spool, reporter)
-        reporter.end_line()
+        tokenizer = _text.Tokenizer(words, "count", WORD_BYTES)
+        spool_text(TextSource([cfg.train], what="input file"), tokenizer, spool, reporter)
         train_words = int(tokenizer.tokens - tokenizer.newlines)
         model = _phrases.PhraseModel(words, cfg.min_count, cfg.threshold, bool(cfg.c_compat))
         for ids in _read_spool(spool):

@@ -1,21 +1,18 @@
 """``w2v distance`` and ``w2v analogy``: nearest neighbours and analogies,
 interactive like the C tools on a terminal, scriptable otherwise.
 
-The searches work on the L2-normalised matrix: matrix products of a block of
-queries with chunks of the vocabulary (BLAS), each chunk's scores merged into
-per-query best lists by a one-pass Cython kernel.  Ties are broken by row
-(earlier rows first), like the C tools' strict ``>`` insertion."""
+The searches themselves are in :mod:`w2v.search`."""
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from . import _vecio
 from .errors import W2VError
+from .search import _QUERY_BLOCK, METHODS, analogy_batch, nearest
 
 PROMPTS = {
     "distance": "Enter word or sentence (EXIT to break): ",
@@ -24,107 +21,12 @@ PROMPTS = {
 _HEADERS = {
     "distance": b"\n" + b" " * 46 + b"Word       Cosine distance\n" + b"-" * 72 + b"\n",
     "analogy": b"\n" + b" " * 46 + b"Word              Distance\n" + b"-" * 72 + b"\n",
+    # 3CosMul scores are not cosines (they go above 1): the column says so
+    "3cosmul": b"\n" + b" " * 46 + b"Word         3CosMul score\n" + b"-" * 72 + b"\n",
 }
-METHODS = ("3cosadd", "3cosmul")
+NOT_IN_VOCABULARY = "not in vocabulary"
 FORMATS = ("text", "tsv", "json")
-_EPS_3COSMUL = 1e-3       # Levy & Goldberg (2014)
-
-
-# --------------------------------------------------------------------------- kernels
-_QUERY_BLOCK = 256        # queries answered per pass over the matrix
-_CHUNK_FLOATS = 1 << 23   # scores of one (queries x words) block: 32 MB, reused
 _LINES_PER_BATCH = 4 * _QUERY_BLOCK   # query lines gathered before a search
-
-
-def _exclusions(exclude: Sequence[Sequence[int]]) -> np.ndarray:
-    width = max((len(e) for e in exclude), default=0)
-    out = np.full((len(exclude), max(1, width)), -1, dtype=np.int64)
-    for r, e in enumerate(exclude):
-        out[r, :len(e)] = e
-    return out
-
-
-def top_n(scores: np.ndarray, n: int, exclude: Sequence[Sequence[int]],
-          floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """For each row of *scores* (queries x words): the *n* best words with a
-    score strictly above *floor*, not in *exclude[row]*, best first, ties in
-    row order (the C tools' rule)."""
-    scores = np.ascontiguousarray(scores, dtype=np.float32)
-    idx, val, cnt = _vecio.top_rows(scores, _exclusions(exclude), int(n), float(floor))
-    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(scores.shape[0])]
-
-
-def _scan(V: int, Q: int, n: int, exclude: Sequence[Sequence[int]], floor: float,
-          fill: Callable[[int, int, np.ndarray], None]) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """Run the top-n selection over all V words in chunks: ``fill(c0, c1, out)``
-    writes the Q x (c1 - c0) scores of words c0..c1 into *out*.  Small score
-    blocks stay in cache and are reused, so the matrix product runs near
-    the machine's peak instead of streaming a huge score matrix."""
-    idx = np.full((Q, n), -1, dtype=np.int64)
-    val = np.zeros((Q, n), dtype=np.float32)
-    cnt = np.zeros(Q, dtype=np.int64)
-    ex = _exclusions(exclude)
-    chunk = max(256, min(V, _CHUNK_FLOATS // max(1, Q)))
-    buf = np.empty((Q, chunk), dtype=np.float32)
-    for c0 in range(0, V, chunk):
-        c1 = min(V, c0 + chunk)
-        out = buf if c1 - c0 == chunk else np.empty((Q, c1 - c0), dtype=np.float32)
-        fill(c0, c1, out)
-        _vecio.top_rows_update(out, ex, float(floor), idx, val, cnt, c0)
-    return [(idx[r, :cnt[r]], val[r, :cnt[r]]) for r in range(Q)]
-
-
-def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[int]], n: int,
-            floor: float = -np.inf) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """For each query vector (rows of *queries*, normalised here), the *n*
-    nearest rows of *unit* by cosine, leaving out the rows in *exclude[i]*."""
-    out: List[Tuple[np.ndarray, np.ndarray]] = []
-    q = np.asarray(queries, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", q, q))
-    norms[norms == 0] = 1
-    q = q / norms[:, None]
-    for s in range(0, q.shape[0], _QUERY_BLOCK):
-        qb = np.ascontiguousarray(q[s:s + _QUERY_BLOCK])
-
-        def fill(c0: int, c1: int, dst: np.ndarray, qb=qb) -> None:
-            np.matmul(qb, unit[c0:c1].T, out=dst)
-
-        out.extend(_scan(unit.shape[0], qb.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
-    return out
-
-
-def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = "3cosadd",
-                  floor: float = 0.0, exclude: Optional[Sequence[Sequence[int]]] = None
-                  ) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, leaving
-    out a, b, c (or the rows in *exclude[i]*).
-
-    3cosadd: cosine to normalise(b - a + c), only scores above *floor* (C's
-    word-analogy and compute-accuracy start from a best score of 0).
-    3cosmul: cos'(d,b) * cos'(d,c) / (cos'(d,a) + 0.001) with cos' = (1 + cos) / 2."""
-    abc = np.asarray(abc, dtype=np.int64).reshape(-1, 3)
-    if exclude is None:
-        exclude = abc.tolist()
-    if method == "3cosadd":
-        q = (unit[abc[:, 1]] - unit[abc[:, 0]]) + unit[abc[:, 2]]
-        return nearest(unit, q, exclude, n, floor=floor)
-    if method != "3cosmul":
-        raise W2VError(f"unknown analogy method {method!r} (use 3cosadd or 3cosmul)")
-    out: List[Tuple[np.ndarray, np.ndarray]] = []
-    for s in range(0, abc.shape[0], _QUERY_BLOCK):
-        part = abc[s:s + _QUERY_BLOCK]
-        q3 = unit[part.reshape(-1)]                      # rows a0 b0 c0 a1 b1 c1 ...
-
-        def fill(c0: int, c1: int, dst: np.ndarray, q3=q3) -> None:
-            sims = q3 @ unit[c0:c1].T
-            sims += 1
-            sims *= 0.5
-            sims = sims.reshape(-1, 3, c1 - c0)
-            np.multiply(sims[:, 1], sims[:, 2], out=dst)
-            dst /= sims[:, 0] + _EPS_3COSMUL
-
-        out.extend(_scan(unit.shape[0], part.shape[0], n, exclude[s:s + _QUERY_BLOCK], floor, fill))
-    return out
 
 
 # --------------------------------------------------------------------------- command line
@@ -137,6 +39,9 @@ class _Session:
         self.out, self.err = out, err
         self.index = vectors.word_index
         self.bytes_words = bool(vectors.words) and isinstance(vectors.words[0], bytes)
+        self.measure = "3cosmul" if kind == "analogy" and method == "3cosmul" else "cosine"
+        self.asked = 0                        # queries answered
+        self.failed: List[Tuple[str, str]] = []   # (query, why) for those not answered
 
     def _word_bytes(self, w) -> bytes:
         return w if isinstance(w, bytes) else w.encode("utf-8", "surrogateescape")
@@ -191,28 +96,45 @@ class _Session:
                              exclude=jobs)
 
     def _render(self, tokens, ids, problem, result) -> bytes:
+        """The answer to one query; a query that cannot be answered is
+        shown too (and remembered in ``failed``)."""
+        query = b" ".join(tokens).decode("utf-8", "replace")
+        self.asked += 1
+        message = unknown = None
+        if problem == "few":
+            message = f"three words are needed ({len(tokens)} given)"
+        elif problem == "oov":
+            message = NOT_IN_VOCABULARY
+            unknown = [t.decode("utf-8", "replace") for t in tokens if self._lookup(t) < 0]
+        if message is not None:
+            why = message if unknown is None else f"{message}: {', '.join(unknown)}"
+            self.failed.append((query, why if unknown == [query] else f"{why} (query {query!r})"))
         if self.fmt == "text":
             return self._render_text(tokens, ids, problem, result)
-        query = b" ".join(tokens).decode("utf-8", "replace")
-        message = None
-        if problem == "few":
-            message = f"{len(tokens)} words given; three are needed"
-        elif problem == "oov":
-            message = f"out of dictionary word: {tokens[len(ids) - 1].decode('utf-8', 'replace')}"
         if self.fmt == "json":
-            rec = {"query": query, "error": message, "results": []}
-            if result is not None:
-                rec["results"] = [{"word": self._word_str(self.v.words[i]), "score": round(float(s), 6)}
-                                  for i, s in zip(*result)]
+            rec = {"query": query, "measure": self.measure, "error": message}
+            if unknown is not None:
+                rec["unknown"] = unknown
+            rec["results"] = [] if result is None else [
+                {"word": self._word_str(self.v.words[i]), "score": round(float(s), 6)}
+                for i, s in zip(*result)]
             return json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
-        # tsv: query, word, score; problems go to standard error
-        if message is not None:
-            self.err.write(f"w2v {self.kind}: {message} (query {query!r})\n".encode("utf-8"))
-            self.err.flush()
-            return b""
+        # tsv: query, word, score; a query without results (unknown word, or
+        # nothing qualified) is one line with empty word and score fields
         qb = b" ".join(tokens)
+        if result is None or not len(result[0]):
+            return qb + b"\t\t\n"
         return b"".join(b"%s\t%s\t%.6f\n" % (qb, self._word_bytes(self.v.words[i]), float(s))
                         for i, s in zip(*result))
+
+    def failure(self) -> Optional[str]:
+        """One line about the queries that could not be answered, if any."""
+        if not self.failed:
+            return None
+        why = self.failed[0][1]
+        if len(self.failed) == 1:
+            return why
+        return f"{len(self.failed)} of {self.asked} queries not answered; the first: {why}"
 
     def _render_text(self, tokens, ids, problem, result) -> bytes:
         """word2vec.c's output for one input line."""
@@ -225,7 +147,7 @@ class _Session:
         if problem == "oov":
             parts.append(b"Out of dictionary word!\n")
             return b"".join(parts)
-        parts.append(_HEADERS[self.kind])
+        parts.append(_HEADERS["3cosmul" if self.measure == "3cosmul" else self.kind])
         for i, s in zip(*result):
             parts.append(b"%50s\t\t%f\n" % (self._word_bytes(self.v.words[i]), float(s)))
         return b"".join(parts)
@@ -302,13 +224,17 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     if lines is not None:
         for s in range(0, len(lines), _LINES_PER_BATCH):
             session.answer(lines[s:s + _LINES_PER_BATCH])
+    elif sys.stdin is None:
         return
-    stdin = sys.stdin
-    if stdin is None:
+    elif sys.stdin.isatty():
+        _interactive(session, PROMPTS[kind])   # like the C tools: exit status 0
         return
-    if stdin.isatty():
-        _interactive(session, PROMPTS[kind])
-        return
-    for batch in _stdin_batches(stdin.fileno(), _LINES_PER_BATCH):
-        if not session.answer(batch):
-            return
+    else:
+        for batch in _stdin_batches(sys.stdin.fileno(), _LINES_PER_BATCH):
+            if not session.answer(batch):
+                break
+    # scripted: every query was answered in the output; the status says
+    # whether some could not be
+    problem = session.failure()
+    if problem is not None:
+        raise W2VError(problem)

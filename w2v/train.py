@@ -1,347 +1,314 @@
-"""``w2v train``: word2vec.c's training, orchestrated in Python.
+"""``w2v train``: wires a job (files, outputs, threads) to a model
+(:mod:`w2v.model`) and the trainer (:mod:`w2v.trainer`).
 
-The corpus is read once (:mod:`w2v.corpus`); tables come from
-:mod:`w2v._tables`; ``threads`` Python threads each run
-:meth:`w2v._train.Kernel.train_range` (no GIL) over their exact share of the
-id array, every epoch.  The main thread only reports progress and waits, so
-Ctrl-C stops the workers within one sentence."""
+A job starts a new model, resumes a checkpoint (``-resume``) or continues a
+saved model on more text (``-continue``); it then trains, and writes the
+vectors (or ``-classes``), the context vectors, the model and checkpoints."""
 from __future__ import annotations
 
 import io
-import threading
-import time
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set
 
 import numpy as np
 
-from . import _tables, _train
-from .config import TrainConfig, available_cores
-from .corpus import Corpus, count_corpus, encode_corpus
+from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
+from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
-from .io import check_share, check_writable, describe, expand_inputs
-from .progress import Reporter, fmt_duration
+from .io import check_share, check_writable, expand_inputs, same_file
+from .model import Model, merge_counts, with_updated_vocab
+from .progress import Reporter
+from .trainer import Checkpointer, Trainer, plan
 from .vocab import Vocab
 
-_MASK64 = (1 << 64) - 1
+# Hyperparameters a continued model keeps (the shape of its matrices and what they mean).
+FIXED_ON_CONTINUE = ("size", "cbow", "hs")
 
 
-def thread_seed(seed: int, thread: int) -> int:
-    """Independent generator seeds per (seed, thread)."""
-    z = (seed * 0x9E3779B97F4A7C15 + (thread + 1) * 0xD1B54A32D192ED03) & _MASK64
-    z ^= z >> 31
-    return (z * 0xBF58476D1CE4E5B9) & _MASK64
+class Terminated(KeyboardInterrupt):
+    """A stop signal other than Ctrl-C (SIGTERM, Slurm's SIGUSR1)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def split_ranges(n: int, threads: int) -> List[Tuple[int, int]]:
-    """Exact, disjoint shares of n positions for each thread."""
-    return [(n * k // threads, n * (k + 1) // threads) for k in range(threads)]
+def _same_param(name: str, given, stored: Params) -> bool:
+    if name == "alpha":
+        return given is None and stored.alpha is None or given is not None and float(given) == stored.start_alpha
+    return given == getattr(stored, name)
 
 
-@dataclass
-class Model:
-    vocab: Vocab
-    syn0: np.ndarray
-    syn1: Optional[np.ndarray]
-    syn1neg: Optional[np.ndarray]
-    words_trained: int
-    seconds: float
-    threads: int
+def from_flags(values: Dict[str, object], given: Set[str]) -> tuple:
+    """(Params, TrainJob, checkpoint model or None) from the command line's
+    values; *given* names the flags the user typed (the others are defaults).
+    With ``-resume``, every flag not given comes from the checkpoint."""
+    hyper = {k: values[k] for k in HYPERPARAMETERS if k in values}
+    job = {k: v for k, v in values.items() if k not in hyper}
+    if not values.get("resume"):
+        return Params(**hyper), TrainJob(**job), None
+    path = str(values["resume"])
+    ck = Model.load(path, what="checkpoint file")
+    if ck.job is None:
+        raise W2VError(f"checkpoint file {path!r} holds a model saved with -save-model, not a checkpoint: "
+                       f"use -continue {path} to train it further")
+    for name in sorted(given & set(hyper)):
+        if not _same_param(name, hyper[name], ck.params):
+            stored = ck.params.start_alpha if name == "alpha" else getattr(ck.params, name)
+            raise W2VError(f"-{name.replace('_', '-')} {hyper[name]} differs from the checkpoint's {stored}: "
+                           f"hyperparameters cannot change on -resume")
+    changes = {k: job[k] for k in given if k in job and k != "resume"}
+    if "continue_from" in changes or "update_vocab" in changes or "init_vectors" in changes:
+        raise W2VError("-continue, -update-vocab and -init-vectors cannot be given with -resume "
+                       "(the checkpoint already says how the run started)")
+    return ck.params, ck.job.replace(resume=path, **changes), ck
 
 
-def input_paths(cfg: TrainConfig) -> List[str]:
-    """The training files (-train given several times or as globs)."""
-    return expand_inputs([cfg.train] if isinstance(cfg.train, str) else cfg.train)
+def _check_job(params: Params, job: TrainJob) -> None:
+    outputs = [(job.output, "output file"), (job.save_vocab, "vocabulary file"),
+               (job.save_model, "-save-model file"), (job.save_context, "-save-context file"),
+               (job.checkpoint, "checkpoint file")]
+    for path, what in outputs:
+        if path:
+            check_writable(path, what)
+    named = [(p, w) for p, w in outputs if p and p != "-"]
+    for i, (a, wa) in enumerate(named):
+        for b, wb in named[i + 1:]:
+            if same_file(a, b):
+                raise W2VError(f"the {wa} and the {wb} are the same file {a!r}")
+    if (job.save_context or job.add_context) and not params.negative:
+        flag = "-save-context" if job.save_context else "-add-context 1"
+        raise W2VError(f"{flag} needs -negative N > 0: context vectors are the negative-sampling "
+                       f"rows (hierarchical-softmax rows are tree nodes, not words)")
+    if job.add_context and job.classes:
+        raise W2VError("-add-context 1 applies to vectors; it cannot be combined with -classes")
+    for path in (job.continue_from, job.init_vectors):
+        if path:
+            TextSource([path], what="file").check()
 
 
-def build_corpus(cfg: TrainConfig, reporter: Reporter) -> Corpus:
-    paths = input_paths(cfg)
-    if cfg.read_vocab:
-        vocab = Vocab.read(cfg.read_vocab, cfg.min_count)
-        if len(vocab) < 2:
-            raise W2VError(f"no word in vocabulary file {cfg.read_vocab!r} has count >= -min-count {cfg.min_count}")
-        return encode_corpus(paths, vocab, reporter)
-    return count_corpus(paths, cfg.min_count, reporter, cfg.max_vocab_entries)
-
-
-def train_model(cfg: TrainConfig, corpus: Corpus, reporter: Optional[Reporter] = None,
-                dist=None) -> Model:
-    """Train vectors on an encoded corpus; returns syn0/syn1/syn1neg.  Under
-    MPI (*dist*, see :mod:`w2v.distributed`) the corpus is this rank's share
-    and the ranks' models are averaged as they train."""
+def build_corpus(params: Params, job: TrainJob, source: Optional[TextSource] = None,
+                 reporter: Optional[Reporter] = None, vocab: Optional[Vocab] = None) -> Corpus:
+    """The job's text as vocabulary ids: against *vocab* (a resumed model's),
+    -read-vocab's, or a vocabulary counted from the text."""
+    source = source or TextSource(job.train)
     reporter = reporter or Reporter(0)
-    vocab = corpus.vocab
-    V, D = len(vocab), cfg.size
-    counts = vocab.counts
-    syn0 = _tables.init_syn0(V, D, cfg.seed)
-    syn1 = np.zeros((V, D), dtype=np.float32) if cfg.hs else None
-    syn1neg = np.zeros((V, D), dtype=np.float32) if cfg.negative else None
-    codes = points = codelens = None
-    if cfg.hs:
-        codes, points, codelens = _tables.huffman(counts)
-    alias_prob = alias_idx = None
-    if cfg.negative:
-        alias_prob, alias_idx = _tables.alias_table(counts)
-    keep = None
-    if cfg.sample > 0:
-        keep = _tables.keep_probabilities(counts, cfg.sample, vocab.train_words)
+    if vocab is not None:
+        return encode_corpus(source, vocab, reporter)
+    if job.read_vocab:
+        vocab = Vocab.read(job.read_vocab, params.min_count)
+        if len(vocab) < 2:
+            raise W2VError(f"no word in vocabulary file {job.read_vocab!r} has count >= -min-count {params.min_count}")
+        return encode_corpus(source, vocab, reporter)
+    return count_corpus(source, params.min_count, reporter, params.max_vocab_entries)
 
-    ids = corpus.ids
-    N = len(ids)
-    threads = max(1, min(cfg.effective_threads(None if dist is None else dist.default_threads()), N))
-    first_worker = 0 if dist is None else dist.worker_offset(threads)
-    total = float(cfg.iter) * N + 1
-    kernel = _train.Kernel(
-        syn0=syn0, syn1=syn1, syn1neg=syn1neg, window=cfg.window, negative=cfg.negative,
-        hs=cfg.hs, cbow=cfg.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
-        codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
-        corpus=ids, start_alpha=cfg.start_alpha, total_words=total,
-        private_paths=threads > 1)
-    ranges = split_ranges(N, threads)
-    states = [_train.WorkerState(kernel, thread_seed(cfg.seed, first_worker + k)) for k in range(threads)]
-    if dist is not None:
-        return _train_ranks(cfg, dist, kernel, states, ranges, vocab, (syn0, syn1, syn1neg), total, reporter)
-    errors: List[BaseException] = []
 
-    def work(k: int) -> None:
-        lo, hi = ranges[k]
+def _remapped(corpus: Corpus, vocab: Vocab) -> Corpus:
+    """The corpus's ids as indices of *vocab* (words it lacks are dropped)."""
+    index = vocab.index
+    mapping = np.array([index.get(w, -1) for w in corpus.vocab.words], dtype=np.int32)
+    with spool_errors():
+        spool = IdSpool()
         try:
-            for _ in range(cfg.iter):
-                if kernel.stopped:
-                    return
-                kernel.train_range(states[k], lo, hi)
-        except BaseException as exc:  # pragma: no cover - a bug, re-raised below
-            errors.append(exc)
-            kernel.stop()
-
-    workers = [threading.Thread(target=work, args=(k,), name=f"w2v-train-{k}", daemon=True)
-               for k in range(threads)]
-    start = time.monotonic()
-    for t in workers:
-        t.start()
-    try:
-        while any(t.is_alive() for t in workers):
-            time.sleep(0.05)
-            _report(reporter, kernel, total, start, threads, final=False)
-    except KeyboardInterrupt:
-        kernel.stop()
-        for t in workers:
-            t.join()
-        reporter.end_line()
-        raise W2VInterrupted("interrupted: training stopped, no output written") from None
-    for t in workers:
-        t.join()
-    if errors:
-        raise errors[0]
-    seconds = time.monotonic() - start
-    _report(reporter, kernel, total, start, threads, final=True)
-    return Model(vocab, syn0, syn1, syn1neg, int(kernel.words_done), seconds, threads)
-
-
-# Words a worker trains between two looks at the pause gate (under MPI).
-UNIT_WORDS = 20_000
-
-
-class _Gate:
-    """Lets the control thread pause the workers between work units."""
-
-    def __init__(self, workers: int):
-        self.cond = threading.Condition()
-        self.pausing = False
-        self.waiting = 0
-        self.running = workers
-
-    def checkpoint(self) -> None:
-        with self.cond:
-            if self.pausing:
-                self.waiting += 1
-                self.cond.notify_all()
-                while self.pausing:
-                    self.cond.wait()
-                self.waiting -= 1
-
-    def done(self) -> None:
-        with self.cond:
-            self.running -= 1
-            self.cond.notify_all()
-
-    def wait(self, timeout: float) -> None:
-        with self.cond:
-            if self.running:
-                self.cond.wait(timeout)
-
-    def pause(self) -> None:
-        with self.cond:
-            self.pausing = True
-            while self.waiting < self.running:
-                self.cond.wait()
-
-    def resume(self) -> None:
-        with self.cond:
-            self.pausing = False
-            self.cond.notify_all()
-
-
-def _train_ranks(cfg: TrainConfig, dist, kernel, states, ranges, vocab: Vocab, arrays, total: float,
-                 reporter: Reporter) -> Model:
-    """Epochs on this rank's share; rounds with the other ranks every
-    -sync-every seconds (workers paused), every row averaged at epoch ends."""
-    from .distributed import Coordinator, RankSync
-
-    sync = RankSync(dist.comm)
-    coord = Coordinator(sync, arrays, cfg.sync_every)
-    errors: List[BaseException] = []
-    threads = len(states)
-    start = time.monotonic()
-    reported = 0
-
-    def work(k: int, gate: _Gate) -> None:
-        pos, hi = ranges[k]
-        try:
-            while pos < hi and not kernel.stopped:
-                gate.checkpoint()
-                pos = kernel.train_range(states[k], pos, min(hi, pos + UNIT_WORDS))
-        except BaseException as exc:  # pragma: no cover - a bug, re-raised below
-            errors.append(exc)
-            kernel.stop()
+            step = 1 << 22
+            for s in range(0, len(corpus.ids), step):
+                ids = mapping[corpus.ids[s:s + step]]
+                spool.append(ids[ids >= 0])
+            return Corpus(vocab, spool.array(), corpus.tokens_read, corpus.fingerprint, corpus.pruned)
         finally:
-            gate.done()
-
-    for _ in range(cfg.iter):
-        gate = _Gate(threads)
-        workers = [threading.Thread(target=work, args=(k, gate), name=f"w2v-train-{k}", daemon=True)
-                   for k in range(threads)]
-        for t in workers:
-            t.start()
-        while gate.running:
-            gate.wait(min(0.05, max(0.0, coord.next_at - time.monotonic())))
-            if errors:
-                break
-            if gate.running and coord.due():
-                gate.pause()
-                done = kernel.words_done
-                coord.round(done - reported, active=gate.running > 0)
-                reported = done
-                gate.resume()
-            if dist.rank == 0:
-                _report(reporter, kernel, total, start, threads, final=False)
-        for t in workers:
-            t.join()
-        if errors:
-            raise errors[0]
-        done = kernel.words_done
-        coord.finish_epoch(done - reported)
-        reported = done
-    seconds = time.monotonic() - start
-    if dist.rank == 0:
-        _report(reporter, kernel, total, start, threads, final=True)
-    s = sync.stats
-    reporter.info(f"MPI: {s.rounds} rounds, {s.averages} averages, {s.bytes / 1e6:.1f} MB averaged, "
-                  f"{s.seconds:.2f} s in MPI ({s.cpu_seconds:.2f} s CPU)", level=2)
-    words = dist.comm.allreduce(int(kernel.words_done))
-    return Model(vocab, arrays[0], arrays[1], arrays[2], words, seconds, threads)
+            spool.close()
 
 
-def _report(reporter: Reporter, kernel, total: float, start: float, threads: int, final: bool) -> None:
-    if reporter.debug < 2:
-        return
-    done = kernel.words_done
-    elapsed = max(time.monotonic() - start, 1e-9)
-    frac = min(done / max(total - 1, 1.0), 1.0)
-    wts = done / (elapsed * threads) / 1000.0
-    eta = elapsed * (1 - frac) / frac if frac > 0 else 0.0
-    line = (f"Alpha: {kernel.alpha:f}  Progress: {frac * 100:.2f}%  "
-            f"Words/thread/sec: {wts:.2f}k  Elapsed: {fmt_duration(elapsed)}  "
-            + ("" if final else f"ETA: {fmt_duration(eta)}"))
-    reporter.progress(line.rstrip(), final=final)
-
-
-def kmeans_classes(syn0: np.ndarray, k: int, iterations: int = 10) -> np.ndarray:
-    """word2vec.c's word classes: k-means with 10 fixed iterations; word i starts
-    in class i mod k; centroids are member sums / (members + 1), L2-normalised;
-    each word joins the centroid with the largest dot product (lowest id on ties).
-    Like C, an empty class (or one whose members sum to zero) has no centroid
-    (C's 0/0 gives NaN) and can never be joined, and a word whose dot products
-    are all <= -10 (C's starting best) goes to class 0."""
-    V, D = syn0.shape
-    k = min(k, V) if k > 0 else 1
-    cl = np.arange(V, dtype=np.int64) % k
-    x = syn0.astype(np.float64)
-    for _ in range(iterations):
-        cent = np.zeros((k, D), dtype=np.float64)
-        np.add.at(cent, cl, x)
-        cent /= (np.bincount(cl, minlength=k) + 1.0)[:, None]
-        norm = np.sqrt((cent * cent).sum(axis=1))
-        dead = norm == 0
-        norm[dead] = 1.0
-        cent /= norm[:, None]
-        for s in range(0, V, 16384):
-            dots = x[s:s + 16384] @ cent.T
-            dots[:, dead] = -np.inf
-            best = np.argmax(dots, axis=1)
-            best[dots[np.arange(len(best)), best] <= -10] = 0
-            cl[s:s + 16384] = best
-    return cl
-
-
-def run(cfg: TrainConfig, reporter: Optional[Reporter] = None) -> Optional[Model]:
-    """The whole ``w2v train`` command: vocabulary, training, output files.
-    Under an MPI launcher with several processes, each trains its share and
-    rank 0 writes the outputs (see :mod:`w2v.distributed`)."""
-    from . import distributed, vectors
-
-    dist = distributed.init()
-    lead = dist is None or dist.rank == 0
-    if not lead:
-        reporter = Reporter(0, stream=io.StringIO())   # messages come from rank 0 only
-    reporter = reporter or Reporter(cfg.debug)
-
-    def setup() -> List[str]:
-        if lead:
-            for path, what in ((cfg.output, "output file"), (cfg.save_vocab, "vocabulary file")):
-                if path:
-                    check_writable(path, what)
-        paths = input_paths(cfg)
-        if dist is not None:
-            check_share(paths, (dist.rank, dist.size))
-        return paths
-
-    paths = setup() if dist is None else dist.collective(setup)
-    more = f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
-    reporter.always(f"Starting training using file {paths[0] if paths[0] != '-' else describe('-')}{more}")
-    if dist is None:
-        corpus = build_corpus(cfg, reporter)
+def _continue_model(params: Params, job: TrainJob, given: Set[str], source: TextSource,
+                    reporter: Reporter, base: Optional[Model] = None) -> tuple:
+    if base is None:
+        base = Model.load(job.continue_from)
+    for name in FIXED_ON_CONTINUE:
+        if name in given and getattr(params, name) != getattr(base.params, name):
+            raise W2VError(f"-{name} {getattr(params, name)} differs from the model's {getattr(base.params, name)}: "
+                           f"-size, -cbow and -hs of a model cannot change")
+    if "negative" in given and bool(params.negative) != bool(base.params.negative):
+        raise W2VError("-negative cannot switch negative sampling on or off for a saved model")
+    keep = {k: getattr(params, k) for k in HYPERPARAMETERS if k in given and k not in FIXED_ON_CONTINUE}
+    if "alpha" not in given:
+        keep["alpha"] = base.params.alpha
+    new_params = base.params.replace(**keep)
+    if job.update_vocab:
+        if base.params.hs:
+            with_updated_vocab(base, base.vocab)          # the one-line error for -hs 1
+        counted = count_corpus(source, 0, reporter, new_params.max_vocab_entries)
+        merged = merge_counts(base.vocab, counted.vocab.words, counted.vocab.counts, new_params.min_count)
+        model = with_updated_vocab(base, merged)
+        corpus = _remapped(counted, merged)
+        added = len(merged) - len(base.vocab)
+        reporter.info(f"New words: {added} (vocabulary {len(base.vocab)} -> {len(merged)})")
     else:
-        corpus = distributed.load_corpus(dist, paths, cfg.min_count, cfg.read_vocab, cfg.max_vocab_entries,
-                                         reporter)
-        reporter.info(f"Running on {dist.size} processes; this one has {len(corpus.ids)} tokens "
-                      f"of the text", level=2)
+        corpus = encode_corpus(source, base.vocab, reporter)
+        model = base.writable()
+    model.params = new_params
+    return model, corpus
+
+
+def _init_vectors(model: Model, path: str, reporter: Reporter) -> None:
+    """-init-vectors: syn0 rows of the words the file has."""
+    from .vectors import load
+
+    vec = load(path, errors="bytes")
+    if vec.vectors.shape[1] != model.params.size:
+        raise W2VError(f"-init-vectors {path!r} has {vec.vectors.shape[1]} dimensions, but -size is "
+                       f"{model.params.size}")
+    index = vec.word_index
+    rows = [(i, index[w]) for i, w in enumerate(model.vocab.words) if w in index]
+    if rows:
+        dst, src = np.array(rows, dtype=np.int64).T
+        model.syn0[dst] = vec.vectors[src]
+    reporter.info(f"Initial vectors: {len(rows)} of {len(model.vocab)} words from {reporter.path(path, 40)}")
+
+
+def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
+        given: Iterable[str] = (), resumed: Optional[Model] = None,
+        source: Optional[TextSource] = None, callbacks=()) -> Optional[Model]:
+    """The whole ``w2v train`` job.  *given*: the flags the user typed.
+    *source*: the text (default: the job's -train files); given (the Python
+    API), the model is trained even when the job writes nothing."""
+    from . import distributed
+
+    given = set(given)
+    if source is None:
+        dist = distributed.init()
+        if dist is not None:
+            return _run_ranks(dist, params, job, reporter)
+        job = job.replace(train=tuple(expand_inputs(job.train)))
+    reporter = reporter or Reporter(job.debug)
+    _check_job(params, job)
+    train_always = source is not None
+    source = source or TextSource(job.train)
+    source.check()
+    _start_line(reporter, source)
+    if resumed is not None:
+        model = resumed.writable()
+        corpus = build_corpus(params, job, source, reporter, vocab=model.vocab)
+        pr = model.progress
+        if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
+            raise W2VError(f"-train {source.name} is not the text this checkpoint was trained on "
+                           f"(its fingerprint differs): give -train the same text")
+        reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.words_done} words done")
+    elif job.continue_from:
+        model, corpus = _continue_model(params, job, given, source, reporter)
+        params = model.params
+        plan(model, len(corpus.ids), job.effective_threads(), corpus.fingerprint)
+    else:
+        corpus = build_corpus(params, job, source, reporter)
+        model = Model.new(params, corpus.vocab)
+        if job.init_vectors:
+            _init_vectors(model, job.init_vectors, reporter)
+        plan(model, len(corpus.ids), job.effective_threads(), corpus.fingerprint)
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
-    if cfg.save_vocab:
-        _on_lead(dist, lambda: corpus.vocab.save(cfg.save_vocab))
-    if not cfg.output:
+    if job.save_vocab:
+        corpus.vocab.save(job.save_vocab)
+    if not (job.output or job.save_model or job.save_context or job.checkpoint or train_always):
         return None
     cores = available_cores()
-    if cfg.threads > cores and dist is None:
-        reporter.info(f"Using {cores} threads: -threads {cfg.threads} is more than the {cores} available cores",
+    if "threads" in given and job.threads > cores:
+        reporter.info(f"Using {cores} threads: -threads {job.threads} is more than the {cores} available cores",
                       level=2)
-    model = train_model(cfg, corpus, reporter, dist)
-
-    def write() -> None:
-        if cfg.classes > 0:
-            classes = kmeans_classes(model.syn0, cfg.classes)
-            vectors.save_classes(cfg.output, corpus.vocab.words, classes)
-        else:
-            vectors.save_word2vec(cfg.output, corpus.vocab.words, model.syn0, binary=bool(cfg.binary))
-
-    _on_lead(dist, write)
+    model.job = job
+    checkpoint = None
+    if job.checkpoint:
+        checkpoint = Checkpointer(job.checkpoint, job.checkpoint_every * 60.0)
+    trainer = Trainer(model, corpus.ids, threads=job.effective_threads(), reporter=reporter,
+                      checkpoint=checkpoint, callbacks=callbacks)
+    try:
+        model = trainer.run()
+    except KeyboardInterrupt as exc:
+        code = 128 + exc.signum if isinstance(exc, Terminated) else 130
+        if checkpoint is not None:
+            pr = model.progress
+            raise W2VInterrupted(
+                f"stopped at epoch {min(pr.epoch + 1, pr.epochs)}/{pr.epochs} "
+                f"({100.0 * pr.words_done / max(pr.total_words - 1, 1):.1f} % done); checkpoint written to "
+                f"{job.checkpoint}; resume with: w2v train -resume {job.checkpoint}",
+                exit_code=code) from None
+        raise W2VInterrupted("training stopped, no output written", exit_code=code) from None
+    write_outputs(model, job)
     return model
 
 
-def _on_lead(dist, fn) -> None:
-    """Run *fn* on rank 0 only (every process when alone); the ranks agree on its outcome."""
-    if dist is None:
-        fn()
+def _start_line(reporter: Reporter, source: TextSource) -> None:
+    if len(source.paths) == 1 and source.paths[0] != "-":
+        start = "Starting training using file "
+        reporter.info(start + reporter.path(source.paths[0], len(start)))
     else:
-        dist.collective(lambda: fn() if dist.rank == 0 else None)
+        reporter.info(f"Starting training using {source.name}")
+
+
+def _run_ranks(dist, params: Params, job: TrainJob, reporter: Optional[Reporter]) -> Optional[Model]:
+    """``mpiexec -n K w2v train``: this rank trains its share of the text
+    (:mod:`w2v.distributed`); rank 0 reports and writes the outputs."""
+    from . import distributed
+
+    lead = dist.rank == 0
+    reporter = (reporter or Reporter(job.debug)) if lead else Reporter(0, stream=io.StringIO())
+
+    def setup() -> List[str]:
+        for flag, given in (("-checkpoint", job.checkpoint), ("-resume", job.resume),
+                            ("-continue", job.continue_from)):
+            if given:
+                raise W2VError(f"{flag} is not supported with several processes (mpiexec -n {dist.size}) yet")
+        if lead:
+            _check_job(params, job)
+        paths = expand_inputs(job.train)
+        check_share(paths, (dist.rank, dist.size))
+        TextSource(paths).check()
+        return paths
+
+    paths = dist.collective(setup)
+    _start_line(reporter, TextSource(paths))
+    corpus = distributed.load_corpus(dist, paths, params.min_count, job.read_vocab, params.max_vocab_entries,
+                                     reporter)
+    model = Model.new(params, corpus.vocab)
+    if job.init_vectors:
+        dist.collective(lambda: _init_vectors(model, job.init_vectors, reporter))
+    threads = job.effective_threads(dist.default_threads())
+    streams = max(1, min(threads, len(corpus.ids)))
+    plan(model, len(corpus.ids), streams, corpus.fingerprint, first_stream=dist.worker_offset(streams))
+    reporter.info(f"Vocab size: {len(corpus.vocab)}")
+    reporter.info(f"Words in train file: {corpus.vocab.train_words}")
+    reporter.info(f"Processes: {dist.size}, threads each: {threads}", level=2)
+    if job.save_vocab:
+        dist.collective(lambda: corpus.vocab.save(job.save_vocab) if lead else None)
+    if not (job.output or job.save_model or job.save_context):
+        return None
+    model.job = job
+    trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter)
+    sync = distributed.TrainerSync(dist, trainer.model, job.sync_every)
+    trainer.sync = sync
+    sync.catch_signals()
+    try:
+        model = trainer.run()
+    except KeyboardInterrupt as exc:
+        stopped = W2VInterrupted("training stopped, no output written",
+                                 exit_code=128 + getattr(exc, "signum", 2))
+        stopped.collective = True
+        raise stopped from None
+    finally:
+        sync.release_signals()
+    reporter.info(sync.summary(), level=2)
+    dist.collective(lambda: write_outputs(model, job) if lead else None)
+    return model
+
+
+def write_outputs(model: Model, job: TrainJob) -> None:
+    from . import vectors
+    from .classes import kmeans_classes
+
+    if job.output:
+        if job.classes > 0:
+            classes = kmeans_classes(model.syn0, job.classes)
+            vectors.save_classes(job.output, model.vocab.words, classes)
+        else:
+            model.save_vectors(job.output, binary=bool(job.binary), add_context=bool(job.add_context))
+    if job.save_context:
+        vectors.save_word2vec(job.save_context, model.vocab.words, model.context_matrix(), binary=bool(job.binary))
+    if job.save_model:
+        model.save(job.save_model, "-save-model file")

@@ -1,146 +1,79 @@
 # cython: language_level=3
-"""The training kernels: skip-gram and CBOW with hierarchical softmax and/or
-negative sampling, Hogwild style.
+"""The pair kernel: skip-gram and CBOW with hierarchical softmax and/or
+negative sampling, Hogwild style, one (centre, context) pair at a time as in
+word2vec.c.
 
-Python (w2v/train.py) builds the tables, starts one thread per worker and
-calls :meth:`Kernel.train_range` for each (thread, epoch) work unit; that
-call releases the GIL for the whole unit.  All shared state lives in the
-``Model`` struct; all per-thread state in ``Worker``."""
+Python (w2v/trainer.py) builds the tables once, starts the worker threads and
+calls :meth:`Kernel.train_range` for each work unit (a worker's share of one
+epoch, or the rest of it after a pause); that call releases the GIL for the
+whole unit.  The state lives in the structs of _train.pxd: ``Shared`` for
+what all workers share, ``Worker`` for one thread's."""
 import numpy as np
 cimport numpy as cnp
+from libc.math cimport log
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
 from w2v._common cimport (
-    MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, ALPHA_UPDATE_WORDS,
-    EOS_ID, w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
+    MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, ALPHA_UPDATE_WORDS, EOS_ID,
+    w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
     w2v_update_rows, w2v_prefetch_row, w2v_publish_rows,
-    w2v_atomic_add, w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
-    rng_next, rng_below, rng_unit,
+    w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
+    rng_unit,
+)
+from w2v._train cimport (
+    Shared, Worker, alpha_at, fold_pending, sigmoid, label_loss, path_of, draw_negative,
+    ns_gradient, window_bounds,
 )
 
 cnp.import_array()
 
 
-cdef struct Model:
-    float *syn0
-    float *syn1
-    float *syn1neg
-    int64_t vocab_size
-    int size
-    int window
-    int negative
-    int hs
-    int cbow
-    const float *exp_table
-    const uint8_t *codes
-    const int32_t *points
-    const int32_t *codelens
-    int max_codelen
-    const uint32_t *alias_prob
-    const int32_t *alias_idx
-    const float *keep_prob          # NULL: no subsampling
-    const int32_t *corpus
-    float start_alpha
-    float min_alpha
-    double total_words              # iter * corpus length (+1 like C)
-    int64_t *words_done             # shared progress counter
-    int *stop                       # set by the main thread on Ctrl-C
-    int private_paths               # skip-gram HS: train each centre word's path in a private copy
-
-
-cdef struct Worker:
-    uint64_t rng
-    float *neu1
-    float *neu1e
-    int32_t *sentence
-    float *fs                       # scratch: dot products of one update
-    float *gs                       # scratch: their gradients
-    int32_t *targets                # scratch: negative-sampling targets
-    float *path_rows                # private copy of the centre word's syn1 path rows ...
-    float *path_start               # ... and their values when copied
-    float alpha
-    int64_t pending                 # words read since the last counter update
-
-
-cdef inline float alpha_at(const Model *m, int64_t done) noexcept nogil:
-    cdef float a = m.start_alpha * <float>(1.0 - <double>done / m.total_words)
-    if a < m.min_alpha:
-        a = m.min_alpha
-    return a
-
-
-cdef inline void report(const Model *m, Worker *w) noexcept nogil:
-    cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
-    w.pending = 0
-    w.alpha = alpha_at(m, done)
-
-
-cdef inline float sigmoid(const Model *m, float f) noexcept nogil:
-    # word2vec.c's table lookup, with its integer scale factor (83, not 83.33)
-    return m.exp_table[<int>((f + MAX_EXP) * EXP_INDEX_FACTOR)]
-
-
-cdef inline const int32_t *path_of(const Model *m, int32_t word) noexcept nogil:
-    """The syn1 rows (inner nodes, root first) of word's Huffman path."""
-    return m.points + <int64_t>word * m.max_codelen
-
-
-cdef inline void hs_gradients(const Model *m, Worker *w, int32_t word) noexcept nogil:
+cdef inline double hs_gradients(const Shared *m, Worker *w, int32_t word) noexcept nogil:
     """w.gs[d] = C's gradient (times alpha) for node d of word's path, from the
-    dot products in w.fs[d]."""
+    dot products in w.fs[d]; returns the path's binary log-loss (node d's
+    label is 1 - code[d], as in C's gradient)."""
     cdef int d
     cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
     cdef float f
+    cdef double loss = 0
     for d in range(m.codelens[word]):
         f = w.fs[d]
+        loss += label_loss(m, f, 1 - code[d])
         if f <= -MAX_EXP or f >= MAX_EXP:
             w.gs[d] = 0          # C skips nodes outside the table entirely
         else:
             w.gs[d] = (1 - code[d] - sigmoid(m, f)) * w.alpha
+    return loss
 
 
-cdef inline void hs_update(const Model *m, Worker *w, const float *l1, int32_t word,
-                           float *rows, const int32_t *idx) noexcept nogil:
+cdef inline double hs_update(const Shared *m, Worker *w, const float *l1, int32_t word,
+                             float *rows, const int32_t *idx) noexcept nogil:
     """Hierarchical softmax along word's Huffman path, whose node d is row
     idx[d] of rows (syn1 and word's points), or row d of rows when idx is
     NULL (the worker's private copy of the path, see train_sentence_sg).
     The dots of all nodes are taken first (they do not depend on each
     other's updates: the nodes of one path are distinct and l1 is not
-    changed here)."""
+    changed here).  Returns the loss."""
     cdef int n = m.codelens[word], D = m.size
+    cdef double loss
     w2v_dot_rows(l1, rows, idx, n, D, w.fs)
-    hs_gradients(m, w, word)
+    loss = hs_gradients(m, w, word)
     w2v_update_rows(w.gs, rows, idx, n, D, w.neu1e, l1)
+    return loss
 
 
-cdef inline int32_t draw_negative(const Model *m, Worker *w) noexcept nogil:
-    cdef uint64_t r = rng_next(&w.rng)
-    cdef int32_t i = <int32_t>(((r >> 32) * <uint64_t>m.vocab_size) >> 32)
-    if <uint32_t>r >= m.alias_prob[i]:
-        i = m.alias_idx[i]
-    if i == EOS_ID:
-        # word2vec.c: a drawn </s> becomes a uniformly random real word
-        i = 1 + <int32_t>rng_below(&w.rng, <uint32_t>(m.vocab_size - 1))
-    return i
-
-
-cdef inline float ns_gradient(const Model *m, float f, float label, float alpha) noexcept nogil:
-    if f > MAX_EXP:
-        return (label - 1) * alpha
-    if f < -MAX_EXP:
-        return label * alpha
-    return (label - sigmoid(m, f)) * alpha
-
-
-cdef inline void ns_update(const Model *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
+cdef inline double ns_update(const Shared *m, Worker *w, const float *l1, int32_t word) noexcept nogil:
     """Negative sampling: the word itself (label 1), then `negative` draws
-    (label 0; a draw equal to the word is skipped, not redrawn, like C)."""
+    (label 0; a draw equal to the word is skipped, not redrawn, like C).
+    Returns the loss, -log s(w.c) - sum log s(-w.n)."""
     cdef int d, j, k = 1, D = m.size
     cdef bint repeated = False
     cdef int32_t t
     cdef float *row
+    cdef float f
+    cdef double loss = 0
     w.targets[0] = word
     for d in range(m.negative):
         t = draw_negative(m, w)
@@ -156,27 +89,24 @@ cdef inline void ns_update(const Model *m, Worker *w, const float *l1, int32_t w
         # all rows distinct: take every dot first, then every update
         w2v_dot_rows(l1, m.syn1neg, w.targets, k, D, w.fs)
         w.gs[0] = ns_gradient(m, w.fs[0], 1, w.alpha)
+        loss = label_loss(m, w.fs[0], 1)
         for j in range(1, k):
             w.gs[j] = ns_gradient(m, w.fs[j], 0, w.alpha)
+            loss += label_loss(m, w.fs[j], 0)
         w2v_update_rows(w.gs, m.syn1neg, w.targets, k, D, w.neu1e, l1)
     else:
         # a row drawn twice must see its first update (C's sequential order)
         for j in range(k):
             row = m.syn1neg + <int64_t>w.targets[j] * D
-            w2v_pair_update(ns_gradient(m, w2v_dot(l1, row, D), 1 if j == 0 else 0, w.alpha),
-                            row, w.neu1e, l1, D)
+            f = w2v_dot(l1, row, D)
+            loss += label_loss(m, f, 1 if j == 0 else 0)
+            w2v_pair_update(ns_gradient(m, f, 1 if j == 0 else 0, w.alpha), row, w.neu1e, l1, D)
+    return loss
 
 
-cdef inline void window_bounds(const Model *m, Worker *w, int a, int n, int *lo, int *hi) noexcept nogil:
-    """C's dynamic window: a half-width b uniform in 1..window, clipped to the sentence."""
-    cdef int b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
-    lo[0] = a - b if a - b > 0 else 0
-    hi[0] = a + b if a + b < n - 1 else n - 1
-
-
-cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
+cdef void train_sentence_sg(const Shared *m, Worker *w, int n) noexcept nogil:
     """Skip-gram: every context word of a centre word trains (as input) the
-    centre word's outputs.
+    centre word's outputs.  One example is one (centre, context) pair.
 
     With HS and several threads (m.private_paths), all context words of one
     centre word train the same Huffman path, whose first nodes (the root and
@@ -191,6 +121,7 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
     cdef int32_t word
     cdef const int32_t *point = NULL
     cdef float *l1
+    cdef double loss = 0
     cdef bint private = m.private_paths     # set by Kernel only for skip-gram with HS
     for a in range(n):
         word = w.sentence[a]
@@ -207,19 +138,24 @@ cdef void train_sentence_sg(const Model *m, Worker *w, int n) noexcept nogil:
             l1 = m.syn0 + <int64_t>w.sentence[c] * D
             memset(w.neu1e, 0, D * sizeof(float))
             if private:
-                hs_update(m, w, l1, word, w.path_rows, NULL)
+                loss += hs_update(m, w, l1, word, w.path_rows, NULL)
             elif m.hs:
-                hs_update(m, w, l1, word, m.syn1, path_of(m, word))
+                loss += hs_update(m, w, l1, word, m.syn1, path_of(m, word))
             if m.negative:
-                ns_update(m, w, l1, word)
+                loss += ns_update(m, w, l1, word)
             w2v_axpy(1.0, w.neu1e, l1, D)
+            w.examples += 1
         if private:
             w2v_publish_rows(m.syn1, point, k, D, w.path_rows, w.path_start)
+    w.loss += loss
 
 
-cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
+cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
+    """CBOW: the mean of the context rows trains the centre word's outputs.
+    One example is one centre word."""
     cdef int a, c, lo, hi, cw, D = m.size
     cdef int32_t word
+    cdef double loss = 0
     for a in range(n):
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
@@ -234,23 +170,28 @@ cdef void train_sentence_cbow(const Model *m, Worker *w, int n) noexcept nogil:
             continue
         w2v_scale(<float>1.0 / cw, w.neu1, D)
         if m.hs:
-            hs_update(m, w, w.neu1, word, m.syn1, path_of(m, word))
+            loss += hs_update(m, w, w.neu1, word, m.syn1, path_of(m, word))
         if m.negative:
-            ns_update(m, w, w.neu1, word)
+            loss += ns_update(m, w, w.neu1, word)
         for c in range(lo, hi + 1):
             if c != a:
                 w2v_axpy(1.0, w.neu1e, m.syn0 + <int64_t>w.sentence[c] * D, D)
+        w.examples += 1
+    w.loss += loss
 
 
-cdef int64_t train_range(const Model *m, Worker *w, int64_t start, int64_t end) noexcept nogil:
-    """Train on corpus[start:end]; returns the position reached (end unless stopped)."""
+cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end) noexcept nogil:
+    """Train on corpus[start:end] from a sentence start; returns the position
+    reached: end, or the start of the next sentence when paused.  Words read
+    but not yet added to the shared counter stay pending in the worker at a
+    pause (so a paused and resumed run computes what an uninterrupted one
+    does) and are added when the range is done."""
     cdef int64_t pos = start
     cdef int n
     cdef int32_t word
-    w.alpha = alpha_at(m, w2v_atomic_load(m.words_done))
     while pos < end:
-        if w2v_atomic_load_int(m.stop):
-            break
+        if w2v_atomic_load_int(m.pause):
+            return pos
         n = 0
         while pos < end:
             word = m.corpus[pos]
@@ -265,13 +206,13 @@ cdef int64_t train_range(const Model *m, Worker *w, int64_t start, int64_t end) 
             if n >= MAX_SENTENCE_LENGTH:
                 break
         if w.pending > ALPHA_UPDATE_WORDS:
-            report(m, w)
+            fold_pending(m, w)
         if n > 1:   # a lone word has no context in either model
             if m.cbow:
                 train_sentence_cbow(m, w, n)
             else:
                 train_sentence_sg(m, w, n)
-    report(m, w)
+    fold_pending(m, w)
     return pos
 
 
@@ -293,10 +234,12 @@ cdef inline size_t lines(size_t nbytes) noexcept nogil:
 
 
 cdef class WorkerState:
-    """One thread's private buffers, in one block aligned to cache lines and
-    padded so that no line is shared with another thread's data (the
-    scratch values are written for every update: false sharing between two
-    workers would cost more than the arithmetic)."""
+    """One worker's state: its random stream, learning rate, pending word
+    count and loss (readable and settable, for checkpoints), and its private
+    buffers, in one block aligned to cache lines and padded so that no line
+    is shared with another thread's data (the scratch values are written for
+    every update: false sharing between two workers would cost more than the
+    arithmetic)."""
     cdef Worker w
     cdef char *block
     cdef object kernel
@@ -326,37 +269,87 @@ cdef class WorkerState:
         self.w.rng = seed
         self.w.pending = 0
         self.w.alpha = 0
+        self.w.loss = 0
+        self.w.examples = 0
 
     def __dealloc__(self):
         free(self.block)
 
+    @property
+    def rng(self):
+        return self.w.rng
+
+    @rng.setter
+    def rng(self, uint64_t value):
+        self.w.rng = value
+
+    @property
+    def pending(self):
+        return self.w.pending
+
+    @pending.setter
+    def pending(self, int64_t value):
+        self.w.pending = value
+
+    @property
+    def alpha(self):
+        return self.w.alpha
+
+    @alpha.setter
+    def alpha(self, float value):
+        self.w.alpha = value
+
+    @property
+    def loss(self):
+        return self.w.loss
+
+    @loss.setter
+    def loss(self, double value):
+        self.w.loss = value
+
+    @property
+    def examples(self):
+        return self.w.examples
+
+    @examples.setter
+    def examples(self, int64_t value):
+        self.w.examples = value
+
 
 cdef class Kernel:
-    """Holds the arrays (keeping them alive) and the Model struct that points into them."""
-    cdef Model m
+    """Holds the arrays (keeping them alive) and the Shared struct that points into them."""
+    cdef Shared m
     cdef object _refs
     cdef cnp.int64_t[::1] _done
-    cdef int[::1] _stop
+    cdef int[::1] _pause
+    cdef cnp.float32_t[::1] _loss_table
+    cdef int64_t _corpus_len
 
     def __init__(self, *, cnp.float32_t[:, ::1] syn0 not None, syn1, syn1neg,
                  int window, int negative, int hs, int cbow,
                  cnp.float32_t[::1] exp_table not None, codes, points, codelens,
                  alias_prob, alias_idx, keep_prob,
                  const cnp.int32_t[::1] corpus not None,
-                 float start_alpha, double total_words, bint private_paths=False):
-        """private_paths: skip-gram HS trains each centre word's path in a
-        per-thread copy (train_sentence_sg); worth it only with several threads."""
+                 float start_alpha, double total_words, min_alpha=None,
+                 bint private_paths=False):
+        """min_alpha: None for C's schedule (start * (1 - progress), floored
+        at start * 1e-4); else the end point X of start - (start - X) * progress,
+        never below X.  private_paths: skip-gram HS trains each centre
+        word's path in a per-thread copy (train_sentence_sg); worth it only
+        with several threads."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
         cdef cnp.int32_t[:, ::1] pt
         cdef cnp.int32_t[::1] cl, ai
         cdef cnp.uint32_t[::1] ap
-        memset(&self.m, 0, sizeof(Model))
+        memset(&self.m, 0, sizeof(Shared))
         self._refs = (syn0, syn1, syn1neg, exp_table, codes, points, codelens,
                       alias_prob, alias_idx, keep_prob, corpus)
         self._done = np.zeros(1, dtype=np.int64)
-        self._stop = np.zeros(1, dtype=np.intc)
+        self._pause = np.zeros(1, dtype=np.intc)
+        sig = np.asarray(exp_table, dtype=np.float64)
+        self._loss_table = np.concatenate([-np.log(sig), -np.log1p(-sig)]).astype(np.float32)
         self.m.vocab_size = syn0.shape[0]
         self.m.size = syn0.shape[1]
         self.m.syn0 = &syn0[0, 0]
@@ -365,6 +358,7 @@ cdef class Kernel:
         self.m.hs = hs
         self.m.cbow = cbow
         self.m.exp_table = &exp_table[0]
+        self.m.loss_table = &self._loss_table[0]
         if hs:
             s1 = syn1
             self.m.syn1 = &s1[0, 0]
@@ -386,11 +380,19 @@ cdef class Kernel:
             kp = keep_prob
             self.m.keep_prob = &kp[0]
         self.m.corpus = &corpus[0] if corpus.shape[0] > 0 else NULL
+        self._corpus_len = corpus.shape[0]
         self.m.start_alpha = start_alpha
-        self.m.min_alpha = start_alpha * <float>1e-4
+        if min_alpha is None:
+            self.m.c_schedule = 1
+            self.m.end_alpha = 0
+            self.m.min_alpha = start_alpha * <float>1e-4
+        else:
+            self.m.c_schedule = 0
+            self.m.end_alpha = min_alpha
+            self.m.min_alpha = min_alpha
         self.m.total_words = total_words
         self.m.words_done = &self._done[0]
-        self.m.stop = &self._stop[0]
+        self.m.pause = &self._pause[0]
         self.m.private_paths = 1 if (private_paths and hs and not cbow) else 0
 
     @property
@@ -407,26 +409,49 @@ cdef class Kernel:
         """Rows of the private path copy a WorkerState needs (0: none)."""
         return self.m.max_codelen if self.m.private_paths else 0
 
+    def begin_epoch(self, WorkerState state not None):
+        """A worker starting its share of an epoch takes the learning rate
+        of the words done so far, and its loss starts from zero."""
+        state.w.alpha = alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
+        state.w.loss = 0
+        state.w.examples = 0
+
     def train_range(self, WorkerState state not None, int64_t start, int64_t end):
-        """One work unit, without the GIL from start to end."""
+        """One work unit, without the GIL from start to end (or to a pause);
+        returns the position reached."""
         cdef int64_t reached
         if state.kernel is not self:
             raise ValueError("WorkerState was made for another Kernel")
+        if not 0 <= start <= end <= self._corpus_len:
+            raise ValueError("work unit outside the corpus")
         with nogil:
             reached = train_range(&self.m, &state.w, start, end)
         return reached
 
     @property
     def words_done(self):
+        """Words of the whole run added to the shared counter."""
         return w2v_atomic_load(self.m.words_done)
+
+    @words_done.setter
+    def words_done(self, int64_t value):
+        self._done[0] = value
+
+    def alpha_at(self, int64_t done):
+        """The schedule's learning rate after `done` words."""
+        return alpha_at(&self.m, done)
 
     @property
     def alpha(self):
         return alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
 
-    def stop(self):
-        w2v_atomic_store_int(self.m.stop, 1)
+    def pause(self):
+        """Ask every worker to return at its next sentence start."""
+        w2v_atomic_store_int(self.m.pause, 1)
+
+    def unpause(self):
+        w2v_atomic_store_int(self.m.pause, 0)
 
     @property
-    def stopped(self):
-        return bool(w2v_atomic_load_int(self.m.stop))
+    def paused(self):
+        return bool(w2v_atomic_load_int(self.m.pause))

@@ -1,0 +1,138 @@
+# cython: language_level=3
+"""The training kernels' state and primitives, shared by every kernel.
+
+``Shared`` is what all workers of one training run read and write (the
+model's matrices, the tables, the schedule, the progress counter);
+``Worker`` is one thread's private state (random stream, scratch buffers,
+learning rate, pending word count, loss).  The pair kernel in _train.pyx and
+any other kernel take these two structs and the inline primitives below;
+none of them owns a copy of the loops that walk the corpus."""
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
+from libc.math cimport exp, log1p
+
+from w2v._common cimport (
+    EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, EOS_ID,
+    w2v_atomic_add, rng_next, rng_below,
+)
+
+
+cdef struct Shared:
+    float *syn0
+    float *syn1                     # hierarchical softmax: one row per inner node
+    float *syn1neg                  # negative sampling: one row per word
+    int64_t vocab_size
+    int size
+    int window
+    int negative
+    int hs
+    int cbow
+    const float *exp_table          # C's sigmoid table
+    const float *loss_table         # -log sigmoid(x) at the table's points, then -log(1 - sigmoid(x))
+    const uint8_t *codes
+    const int32_t *points
+    const int32_t *codelens
+    int max_codelen
+    const uint32_t *alias_prob
+    const int32_t *alias_idx
+    const float *keep_prob          # NULL: no subsampling
+    const int32_t *corpus
+    float start_alpha
+    float end_alpha                 # the schedule's end point (-min-alpha; 0 for C's)
+    float min_alpha                 # floor: -min-alpha, or C's start_alpha * 1e-4
+    int c_schedule                  # 1: C's arithmetic, start * (1 - progress)
+    double total_words              # iter * corpus length (+1 like C)
+    int64_t *words_done             # shared progress counter
+    int *pause                      # set by the main thread: workers return at a sentence end
+    int private_paths               # skip-gram HS: train each centre word's path in a private copy
+
+
+cdef struct Worker:
+    uint64_t rng
+    float *neu1
+    float *neu1e
+    int32_t *sentence
+    float *fs                       # scratch: dot products of one update
+    float *gs                       # scratch: their gradients
+    int32_t *targets                # scratch: negative-sampling targets
+    float *path_rows                # private copy of the centre word's syn1 path rows ...
+    float *path_start               # ... and their values when copied
+    float alpha
+    int64_t pending                 # words read since the last counter update
+    double loss                     # training loss summed since the epoch began ...
+    int64_t examples                # ... over this many examples
+
+
+cdef inline float alpha_at(const Shared *m, int64_t done) noexcept nogil:
+    """The learning rate after `done` words of the whole run."""
+    cdef double progress = <double>done / m.total_words
+    cdef float a
+    if m.c_schedule:
+        a = m.start_alpha * <float>(1.0 - progress)
+    else:
+        a = <float>(m.start_alpha - (<double>m.start_alpha - m.end_alpha) * progress)
+    if a < m.min_alpha:
+        a = m.min_alpha
+    return a
+
+
+cdef inline void fold_pending(const Shared *m, Worker *w) noexcept nogil:
+    """Add the worker's pending words to the shared counter and take the
+    learning rate for the new count (C's every-10,000-words update)."""
+    cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
+    w.pending = 0
+    w.alpha = alpha_at(m, done)
+
+
+cdef inline int table_index(float f) noexcept nogil:
+    # word2vec.c's table position, with its integer scale factor (83, not 83.33)
+    return <int>((f + MAX_EXP) * EXP_INDEX_FACTOR)
+
+
+cdef inline float sigmoid(const Shared *m, float f) noexcept nogil:
+    return m.exp_table[table_index(f)]
+
+
+cdef inline double softplus(double x) noexcept nogil:
+    """log(1 + e^x) without overflow."""
+    if x > 0:
+        return x + log1p(exp(-x))
+    return log1p(exp(x))
+
+
+cdef inline double label_loss(const Shared *m, float f, int label) noexcept nogil:
+    """-log P(label | f): from C's sigmoid table where the gradient uses it
+    (|f| <= MAX_EXP), exact outside (where C's gradient is clipped or skipped)."""
+    if -MAX_EXP <= f <= MAX_EXP:
+        return m.loss_table[table_index(f) + (0 if label else EXP_TABLE_SIZE)]
+    return softplus(-f if label else f)
+
+
+cdef inline const int32_t *path_of(const Shared *m, int32_t word) noexcept nogil:
+    """The syn1 rows (inner nodes, root first) of word's Huffman path."""
+    return m.points + <int64_t>word * m.max_codelen
+
+
+cdef inline int32_t draw_negative(const Shared *m, Worker *w) noexcept nogil:
+    cdef uint64_t r = rng_next(&w.rng)
+    cdef int32_t i = <int32_t>(((r >> 32) * <uint64_t>m.vocab_size) >> 32)
+    if <uint32_t>r >= m.alias_prob[i]:
+        i = m.alias_idx[i]
+    if i == EOS_ID:
+        # word2vec.c: a drawn </s> becomes a uniformly random real word
+        i = 1 + <int32_t>rng_below(&w.rng, <uint32_t>(m.vocab_size - 1))
+    return i
+
+
+cdef inline float ns_gradient(const Shared *m, float f, float label, float alpha) noexcept nogil:
+    if f > MAX_EXP:
+        return (label - 1) * alpha
+    if f < -MAX_EXP:
+        return label * alpha
+    return (label - sigmoid(m, f)) * alpha
+
+
+cdef inline void window_bounds(const Shared *m, Worker *w, int a, int n, int *lo, int *hi) noexcept nogil:
+    """C's dynamic window: a half-width b uniform in 1..window, clipped to the sentence."""
+    cdef int b = m.window - <int>rng_below(&w.rng, <uint32_t>m.window)
+    lo[0] = a - b if a - b > 0 else 0
+    hi[0] = a + b if a + b < n - 1 else n - 1

@@ -1,0 +1,127 @@
+"""Training from Python::
+
+    import w2v
+    m = w2v.train("corpus.txt.gz", cbow=0, size=100, iter=5, threads=4)
+    m = w2v.train([["a", "sentence"], "another sentence"], cbow=0)
+    m.vectors.most_similar("king")
+    m.losses                      # mean loss per example, one value per epoch
+    m.save("model.w2vm"); m = w2v.Model.load("model.w2vm")
+    m.train_more("new.txt", iter=2, update_vocab=True)
+
+The same defaults and validation as ``w2v train`` (both read
+:class:`w2v.config.Params` and :class:`w2v.config.TrainJob`).  A corpus is a
+path (or a list of paths), or any iterable of sentences (each a string or a
+sequence of tokens), read once: each item is one line.  Nothing is printed
+unless ``debug``/``verbose`` asks; per-epoch results go to callbacks and to
+the ``w2v`` logger."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable, Optional, Sequence, Union
+
+from . import model as _model
+from .config import HYPERPARAMETERS, Params, TrainJob
+from .errors import W2VError
+from .progress import Reporter
+from .trainer import EpochInfo
+
+log = logging.getLogger("w2v")
+
+Corpus = Union[str, Sequence[str], Iterable]
+
+
+class Model(_model.Model):
+    """A trained (or loaded) model; see :class:`w2v.model.Model`."""
+
+    def train_more(self, corpus: Corpus, *, iter: Optional[int] = None, update_vocab: bool = False,
+                   threads: Optional[int] = None, callbacks: Sequence[Callable] = (), debug: int = 0,
+                   verbose: bool = False, **params) -> "Model":
+        """Train *iter* more epochs (default: the model's -iter) on *corpus*
+        with a fresh learning-rate schedule (``alpha`` default: the model's).
+        Words outside the vocabulary are skipped unless *update_vocab*."""
+        from .train import _continue_model
+        from .trainer import Trainer, plan
+
+        given = set(params)
+        if iter is not None:
+            params["iter"] = iter
+            given.add("iter")
+        unknown = sorted(set(params) - set(HYPERPARAMETERS))
+        if unknown:
+            raise W2VError(f"train_more() got an unknown parameter {unknown[0]!r}")
+        job = _job(corpus, threads, debug, verbose, update_vocab=int(bool(update_vocab)),
+                   continue_from="<model>")
+        merged = self.params.replace(**params)
+        reporter = _reporter(job)
+        source = _source(corpus)
+        m, corpus_ids = _continue_model(merged, job, given, source, reporter, base=self)
+        plan(m, len(corpus_ids.ids), job.effective_threads(), corpus_ids.fingerprint)
+        Trainer(m, corpus_ids.ids, threads=job.effective_threads(), reporter=reporter,
+                callbacks=_with_log(callbacks)).run()
+        self.__dict__.update(m.__dict__)
+        return self
+
+
+def _job(corpus: Corpus, threads: Optional[int], debug: int, verbose: bool, **kw) -> TrainJob:
+    train = corpus if isinstance(corpus, str) else "<sentences>"
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, str) for c in corpus) \
+            and _all_paths(corpus):
+        train = tuple(corpus)
+    extra = {} if threads is None else {"threads": threads}
+    return TrainJob(train=train, debug=max(int(debug), 1 if verbose else 0), **extra, **kw)
+
+
+def _all_paths(items: Sequence[str]) -> bool:
+    import os
+
+    return all(os.path.exists(p) or p == "-" for p in items)
+
+
+def _source(corpus: Corpus):
+    from .corpus import TextSource
+
+    if isinstance(corpus, str):
+        return TextSource([corpus])
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, str) for c in corpus) \
+            and _all_paths(corpus):
+        return TextSource(list(corpus))
+    return TextSource(sentences=corpus)
+
+
+def _reporter(job: TrainJob) -> Reporter:
+    return Reporter(job.debug)
+
+
+def _with_log(callbacks: Sequence[Callable]) -> list:
+    def to_log(info: EpochInfo) -> None:
+        log.info("epoch %d/%d: loss %.4f per example, %.0f words/s", info.epoch, info.epochs,
+                 info.loss, info.words_per_sec)
+    return [to_log, *callbacks]
+
+
+def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[Callable] = (),
+          debug: int = 0, verbose: bool = False, read_vocab: Optional[str] = None,
+          init_vectors: Optional[str] = None, **params) -> Model:
+    """Train a model on *corpus* (a path, a list of paths, or an iterable of
+    sentences).  Keyword arguments are ``w2v train``'s hyperparameters
+    (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
+    ``min_alpha``, ``iter``, ``min_count``, ``seed``) with the same defaults."""
+    from .train import run
+
+    unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})
+    if unknown:
+        raise W2VError(f"train() got an unknown parameter {unknown[0]!r}")
+    p = Params(**params)
+    job = _job(corpus, threads, debug, verbose, read_vocab=read_vocab, init_vectors=init_vectors)
+    source = _source(corpus)
+    m = run(p, job, _reporter(job), given=set(params) | ({"threads"} if threads else set()),
+            source=source, callbacks=_with_log(callbacks))
+    out = Model.__new__(Model)
+    out.__dict__.update(m.__dict__)
+    out.job = None
+    return out
+
+
+def load_model(path: str, **kwargs) -> Model:
+    """Read a model file (see :meth:`w2v.model.Model.load`)."""
+    return Model.load(path, **kwargs)

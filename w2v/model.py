@@ -1,0 +1,324 @@
+"""A word2vec model: hyperparameters, vocabulary with counts, the matrices
+(``syn0`` word vectors, ``syn1`` hierarchical-softmax nodes, ``syn1neg``
+context vectors) and the progress of its training run, with save and load.
+
+The progress is what an exact resume needs: the epoch, the shared word
+counter, and for each work stream (one per worker of the run) its share of
+the corpus, the position reached (a sentence start), its random state, the
+words it read but did not yet add to the shared counter, its learning rate
+and its loss so far.  A checkpoint is a model saved mid-run; a finished
+model has ``progress.finished``.
+
+The file is :mod:`w2v.modelfile` (the safetensors layout): arrays are memory
+mapped read-only on load, and copied before anything trains them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from . import _tables, modelfile
+from .config import Params, TrainJob
+from .errors import W2VError
+from .vectors import Vectors, save_word2vec
+from .vocab import EOS, MAX_TOTAL_COUNT, Vocab
+
+_MASK64 = (1 << 64) - 1
+
+
+def stream_seed(seed: int, stream: int) -> int:
+    """Independent generator seeds per (seed, work stream)."""
+    z = (seed * 0x9E3779B97F4A7C15 + (stream + 1) * 0xD1B54A32D192ED03) & _MASK64
+    z ^= z >> 31
+    return (z * 0xBF58476D1CE4E5B9) & _MASK64
+
+
+def split_ranges(n: int, parts: int) -> List[tuple]:
+    """Exact, disjoint shares of n positions."""
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+
+
+@dataclass
+class Stream:
+    """One work stream: a share [start, end) of the corpus trained every epoch."""
+
+    start: int
+    end: int
+    pos: int
+    rng: int
+    begun: bool = False         # has begin_epoch run for the current epoch
+    pending: int = 0
+    alpha: float = 0.0
+    loss: float = 0.0
+    examples: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.begun and self.pos >= self.end
+
+
+_STREAM_ARRAYS = (("start", np.int64), ("end", np.int64), ("pos", np.int64), ("rng", np.uint64),
+                  ("begun", np.int64), ("pending", np.int64), ("alpha", np.float32),
+                  ("loss", np.float64), ("examples", np.int64))
+
+
+@dataclass
+class Progress:
+    """Where a training run stands.  ``epochs`` and ``start_alpha`` are those
+    of the run (a continued model starts a new run with a fresh schedule)."""
+
+    epochs: int = 0                 # epochs of this run
+    epoch: int = 0                  # epochs finished
+    words_done: int = 0             # the shared counter (pending words not included)
+    corpus_words: int = 0           # length of the id array (tokens kept, sentence ends included)
+    fingerprint: str = ""           # of the training text
+    streams: List[Stream] = field(default_factory=list)
+    losses: List[float] = field(default_factory=list)     # per finished epoch, per example
+    seconds: float = 0.0            # training time so far
+    runs: int = 0                   # training runs finished before this one
+
+    @property
+    def finished(self) -> bool:
+        return self.epochs > 0 and self.epoch >= self.epochs
+
+    @property
+    def total_words(self) -> float:
+        """C's denominator of the learning-rate schedule."""
+        return float(self.epochs) * self.corpus_words + 1
+
+    @classmethod
+    def plan(cls, epochs: int, corpus_words: int, streams: int, seed: int, fingerprint: str,
+             runs: int = 0, first_stream: int = 0) -> "Progress":
+        """*first_stream*: global index of the first stream (under MPI, the
+        streams of all ranks are numbered, so each has its own random seed)."""
+        parts = split_ranges(corpus_words, streams)
+        return cls(epochs=epochs, corpus_words=corpus_words, fingerprint=fingerprint,
+                   streams=[Stream(lo, hi, lo, stream_seed(seed, first_stream + k))
+                            for k, (lo, hi) in enumerate(parts)],
+                   runs=runs)
+
+
+class Model:
+    """Hyperparameters, vocabulary, matrices and progress."""
+
+    def __init__(self, params: Params, vocab: Vocab, syn0: np.ndarray, syn1: Optional[np.ndarray] = None,
+                 syn1neg: Optional[np.ndarray] = None, progress: Optional[Progress] = None,
+                 job: Optional[TrainJob] = None, path: Optional[str] = None) -> None:
+        self.params = params
+        self.vocab = vocab
+        self.syn0 = syn0
+        self.syn1 = syn1
+        self.syn1neg = syn1neg
+        self.progress = progress or Progress()
+        self.job = job                  # the job of the run (kept in checkpoints, for -resume)
+        self.path = path
+
+    # ------------------------------------------------------------------ making one
+    @classmethod
+    def new(cls, params: Params, vocab: Vocab) -> "Model":
+        """C's initial weights: syn0 from the seeded LCG, syn1/syn1neg zero."""
+        V, D = len(vocab), params.size
+        return cls(params, vocab, _tables.init_syn0(V, D, params.seed),
+                   np.zeros((V, D), dtype=np.float32) if params.hs else None,
+                   np.zeros((V, D), dtype=np.float32) if params.negative else None)
+
+    def writable(self) -> "Model":
+        """Make the matrices private, writable copies (a loaded model's arrays
+        are read-only mappings of its file, which training must never write)."""
+        for name in ("syn0", "syn1", "syn1neg"):
+            a = getattr(self, name)
+            if a is not None and (isinstance(a, np.memmap) or not a.flags.writeable
+                                  or not a.flags.c_contiguous or a.dtype != np.float32):
+                setattr(self, name, np.array(a, dtype=np.float32, order="C"))
+        return self
+
+    # ------------------------------------------------------------------ views
+    @property
+    def words_done(self) -> int:
+        return self.progress.words_done
+
+    @property
+    def epoch(self) -> int:
+        return self.progress.epoch
+
+    @property
+    def losses(self) -> List[float]:
+        """Training loss per finished epoch (mean per example)."""
+        return list(self.progress.losses)
+
+    def _words(self) -> list:
+        return [w.decode("utf-8", "replace") for w in self.vocab.words]
+
+    @property
+    def vectors(self) -> Vectors:
+        """The word vectors (syn0) as :class:`w2v.Vectors`."""
+        return Vectors(self._words(), self.syn0, path=self.path)
+
+    @property
+    def context_vectors(self) -> Vectors:
+        """The context vectors (syn1neg, one row per word) as :class:`w2v.Vectors`."""
+        return Vectors(self._words(), self.context_matrix(), path=self.path)
+
+    def context_matrix(self) -> np.ndarray:
+        if self.syn1neg is None:
+            raise W2VError("this model has no context vectors: they come from negative sampling "
+                           "(-negative N > 0); hierarchical-softmax rows are tree nodes, not words")
+        return self.syn1neg
+
+    def output_matrix(self, add_context: bool = False) -> np.ndarray:
+        """syn0, or syn0 + syn1neg (Levy et al.'s w+c) with *add_context*."""
+        if add_context:
+            return self.syn0 + self.context_matrix()
+        return self.syn0
+
+    def save_vectors(self, path: str, binary: bool = True, add_context: bool = False) -> None:
+        """Write the word vectors (or w+c) in word2vec's format."""
+        save_word2vec(path, self.vocab.words, self.output_matrix(add_context), binary=bool(binary))
+
+    def __repr__(self) -> str:
+        p = self.params
+        kind = ("cbow" if p.cbow else "sg") + ("-hs" if p.hs else "") + (f"-ns{p.negative}" if p.negative else "")
+        state = "finished" if self.progress.finished else f"epoch {self.epoch}/{self.progress.epochs}"
+        return f"<w2v.Model {kind} {len(self.vocab)} words x {p.size}, {state}>"
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path: str, what: str = "model file") -> None:
+        """Write the whole model (atomically)."""
+        blob, offsets = modelfile.vocab_to_arrays(self.vocab.words)
+        arrays: Dict[str, np.ndarray] = {"syn0": self.syn0, "vocab.counts": self.vocab.counts,
+                                         "vocab.offsets": offsets, "vocab.bytes": blob}
+        if self.syn1 is not None:
+            arrays["syn1"] = self.syn1
+        if self.syn1neg is not None:
+            arrays["syn1neg"] = self.syn1neg
+        pr = self.progress
+        for name, dtype in _STREAM_ARRAYS:
+            arrays["streams." + name] = np.array([getattr(s, name) for s in pr.streams], dtype=dtype)
+        arrays["losses"] = np.array(pr.losses, dtype=np.float64)
+        meta = {
+            "params": self.params.to_dict(),
+            "progress": {"epochs": pr.epochs, "epoch": pr.epoch, "words_done": pr.words_done,
+                         "corpus_words": pr.corpus_words, "fingerprint": pr.fingerprint,
+                         "seconds": pr.seconds, "runs": pr.runs},
+            "job": self.job.to_dict() if self.job is not None else None,
+        }
+        modelfile.write(path, arrays, meta, what)
+
+    @classmethod
+    def load(cls, path: str, *, mmap: bool = True, verify: bool = True, what: str = "model file") -> "Model":
+        """Read a model file; every inconsistency is a one-line W2VError.
+        The matrices are read-only memory maps of the file (``mmap=False``:
+        copies); training makes its own copies first."""
+        arrays, meta = modelfile.read(path, verify=verify, mmap=mmap, what=what)
+
+        def bad(message: str) -> W2VError:
+            return W2VError(f"{what} {path!r}: {message}")
+
+        def need(name: str) -> np.ndarray:
+            if name not in arrays:
+                raise bad(f"array {name!r} is missing")
+            return arrays[name]
+
+        if not isinstance(meta, dict) or not isinstance(meta.get("params"), dict) \
+                or not isinstance(meta.get("progress"), dict):
+            raise bad("no hyperparameters or progress in its metadata")
+        params = Params.from_dict(meta["params"], f"{what} {path!r}")
+        words = modelfile.vocab_from_arrays(need("vocab.bytes"), need("vocab.offsets"), what=f"{what} {path!r}")
+        counts = np.asarray(need("vocab.counts"))
+        if counts.dtype != np.int64 or counts.shape != (len(words),):
+            raise bad("vocabulary counts do not match the words")
+        if len(words) < 2 or words[0] != EOS:
+            raise bad("the vocabulary must start with </s> and hold at least one word")
+        if (counts < 0).any() or int(counts.sum()) >= MAX_TOTAL_COUNT:
+            raise bad("vocabulary counts must be >= 0 and add up to less than 2^62")
+        if len(set(words)) != len(words):
+            raise bad("the vocabulary has a duplicate word")
+        vocab = Vocab(words, counts)
+        V, D = len(words), params.size
+
+        def matrix(name: str, present: bool) -> Optional[np.ndarray]:
+            if not present:
+                if name in arrays:
+                    raise bad(f"array {name!r} does not fit the hyperparameters")
+                return None
+            m = need(name)
+            if m.dtype != np.float32 or m.shape != (V, D):
+                raise bad(f"array {name!r} is {m.dtype} {m.shape}, expected float32 ({V}, {D})")
+            return m
+
+        syn0 = matrix("syn0", True)
+        syn1 = matrix("syn1", bool(params.hs))
+        syn1neg = matrix("syn1neg", bool(params.negative))
+        p = meta["progress"]
+        try:
+            progress = Progress(epochs=int(p["epochs"]), epoch=int(p["epoch"]), words_done=int(p["words_done"]),
+                                corpus_words=int(p["corpus_words"]), fingerprint=str(p["fingerprint"]),
+                                seconds=float(p["seconds"]), runs=int(p.get("runs", 0)),
+                                losses=[float(x) for x in need("losses")])
+            cols = {name: need("streams." + name) for name, _ in _STREAM_ARRAYS}
+            n = len(cols["start"])
+            if any(c.shape != (n,) for c in cols.values()):
+                raise ValueError("stream arrays differ in length")
+            for k in range(n):
+                s = Stream(**{name: (bool(cols[name][k]) if name == "begun" else cols[name][k].item())
+                              for name, _ in _STREAM_ARRAYS})
+                if not 0 <= s.start <= s.pos <= s.end <= progress.corpus_words or s.pending < 0:
+                    raise ValueError(f"stream {k} is out of range")
+                progress.streams.append(s)
+            if not 0 <= progress.epoch <= progress.epochs or progress.words_done < 0:
+                raise ValueError("epoch or word count out of range")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"invalid progress ({exc})") from None
+        job = TrainJob.from_dict(meta["job"], f"{what} {path!r}") if isinstance(meta.get("job"), dict) else None
+        return cls(params, vocab, syn0, syn1, syn1neg, progress, job, path)
+
+
+def with_updated_vocab(model: Model, new: Vocab) -> Model:
+    """The model over a grown vocabulary (-update-vocab): *new* holds the
+    summed counts of every old word (and of new words), in C's order; rows
+    move with their words, new words get C's initial syn0 rows and zero
+    context rows."""
+    if model.params.hs:
+        raise W2VError("-update-vocab 1 cannot be used with -hs 1: a new Huffman tree would "
+                       "make the trained syn1 rows meaningless (use -negative N with -hs 0)")
+    old_index = model.vocab.index
+    V, D = len(new), model.params.size
+    src = np.array([old_index.get(w, -1) for w in new.words], dtype=np.int64)
+    fresh = np.flatnonzero(src < 0)
+    syn0 = np.empty((V, D), dtype=np.float32)
+    keep = src >= 0
+    syn0[keep] = model.syn0[src[keep]]
+    if len(fresh):
+        # C's initialisation for the new rows, from the model's seed and old size
+        init = _tables.init_syn0(len(fresh), D, (model.params.seed + len(model.vocab)) & ((1 << 63) - 1))
+        syn0[fresh] = init
+    syn1neg = None
+    if model.syn1neg is not None:
+        syn1neg = np.zeros((V, D), dtype=np.float32)
+        syn1neg[keep] = model.syn1neg[src[keep]]
+    return Model(model.params, new, syn0, None, syn1neg, model.progress, model.job, model.path)
+
+
+def merge_counts(old: Vocab, words: List[bytes], counts: np.ndarray, min_count: int) -> Vocab:
+    """Old words keep their rows whatever their new count; a new word joins
+    when its count in the new text reaches *min_count*.  Counts are summed
+    and the whole vocabulary re-sorted like C's (ties: old words first, in
+    their order, then new words in order of first occurrence)."""
+    index = old.index
+    total = old.counts.copy()
+    add_w: List[bytes] = []
+    add_c: List[int] = []
+    for w, c in zip(words, np.asarray(counts).tolist()):
+        i = index.get(w)
+        if i is not None:
+            total[i] += c
+        elif c >= min_count and w != EOS:
+            add_w.append(w)
+            add_c.append(c)
+    all_words = list(old.words) + add_w
+    all_counts = np.concatenate([total, np.asarray(add_c, dtype=np.int64)])
+    merged, _ = Vocab.from_counts(all_words, all_counts, 0)
+    return merged
+
+

@@ -1,0 +1,278 @@
+"""The trainer: runs a :class:`w2v.model.Model`'s training over an encoded
+corpus.
+
+It builds the tables and the kernel once, then trains epoch by epoch.  The
+corpus is cut into one work stream per worker (the model's progress keeps
+them); each epoch, worker threads run :meth:`w2v._train.Kernel.train_range`
+over the streams without the GIL.  All workers meet at the end of every
+epoch (a barrier: the epoch's loss is complete, callbacks and checkpoints
+see a whole state).  Between epochs and whenever a checkpoint, a
+synchronisation or a stop is due, the main thread pauses the workers at
+their next sentence start; the progress then holds everything an exact
+resume needs (position, random state, pending words, learning rate, loss of
+every stream), and training goes on from there unchanged."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+
+from . import _tables, _train
+from .model import Model, Progress
+from .progress import Reporter, fmt_duration
+
+POLL = 0.05          # seconds between the main thread's looks at the workers
+
+
+@dataclass
+class EpochInfo:
+    """What a callback gets at the end of each epoch."""
+
+    epoch: int              # epochs finished (1 after the first)
+    epochs: int
+    loss: float             # mean training loss per example in this epoch
+    words_per_sec: float    # words of this epoch / its wall time
+    alpha: float            # learning rate at the epoch's end
+    seconds: float          # training time so far
+    model: Model
+
+
+class Checkpointer:
+    """Writes the model to *path* at every epoch end and every *every*
+    seconds (at the next pause); ``write`` is also called on a stop."""
+
+    def __init__(self, path: str, every: float, on_write: Optional[Callable[[str], None]] = None) -> None:
+        self.path = path
+        self.every = every
+        self.on_write = on_write
+        self.last = time.monotonic()
+        self.writes = 0
+
+    def due(self, now: float) -> bool:
+        return now - self.last >= self.every
+
+    def write(self, model: Model) -> None:
+        model.save(self.path, "checkpoint file")
+        self.last = time.monotonic()
+        self.writes += 1
+        if self.on_write:
+            self.on_write(self.path)
+
+
+def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel":
+    """The tables (Huffman tree, negative-sampling alias table, subsampling,
+    sigmoid) and the kernel over the model's matrices."""
+    p, vocab = model.params, model.vocab
+    counts = vocab.counts
+    codes = points = codelens = alias_prob = alias_idx = keep = None
+    if p.hs:
+        codes, points, codelens = _tables.huffman(counts)
+    if p.negative:
+        alias_prob, alias_idx = _tables.alias_table(counts)
+    if p.sample > 0:
+        keep = _tables.keep_probabilities(counts, p.sample, vocab.train_words)
+    return _train.Kernel(
+        syn0=model.syn0, syn1=model.syn1, syn1neg=model.syn1neg, window=p.window, negative=p.negative,
+        hs=p.hs, cbow=p.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
+        codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
+        corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
+        min_alpha=p.min_alpha, private_paths=threads > 1)
+
+
+class Trainer:
+    """Trains *model* on *ids* (the corpus as vocabulary indices) with
+    *threads* worker threads, from wherever its progress stands.
+
+    * ``callbacks``: called with an :class:`EpochInfo` after each epoch; one
+      returning ``False`` stops training there.
+    * ``checkpoint``: a :class:`Checkpointer`.
+    * ``sync``: multi-process averaging (:mod:`w2v.distributed`); called at
+      pauses every ``sync.interval`` seconds and at each epoch end.
+    * ``reporter``: progress line and per-epoch lines on standard error."""
+
+    def __init__(self, model: Model, ids: np.ndarray, *, threads: int = 1,
+                 reporter: Optional[Reporter] = None, callbacks: Sequence[Callable] = (),
+                 checkpoint: Optional[Checkpointer] = None, sync=None) -> None:
+        pr = model.progress
+        if len(pr.streams) == 0:
+            raise ValueError("the model's progress has no work streams (use Progress.plan)")
+        if pr.corpus_words != len(ids):
+            raise ValueError("the corpus does not match the model's progress")
+        self.model = model.writable()
+        self.ids = ids
+        self.threads = max(1, min(int(threads), len(pr.streams)))
+        self.reporter = reporter or Reporter(0)
+        self.callbacks = list(callbacks)
+        self.checkpoint = checkpoint
+        self.sync = sync
+        self.kernel = build_kernel(self.model, ids, self.threads)
+        self.kernel.words_done = pr.words_done
+        self.states = []
+        for s in pr.streams:
+            st = _train.WorkerState(self.kernel, s.rng)
+            st.pending, st.alpha, st.loss, st.examples = s.pending, s.alpha, s.loss, s.examples
+            self.states.append(st)
+        self.stopped = False           # a callback asked to stop
+        self._errors: List[BaseException] = []
+        self._epoch_start = time.monotonic()
+        self._epoch_words = 0
+
+    # ------------------------------------------------------------------ state
+    def _collect(self) -> None:
+        """Copy the workers' state into the model's progress (workers idle)."""
+        pr = self.model.progress
+        for s, st in zip(pr.streams, self.states):
+            s.rng, s.pending, s.alpha, s.loss, s.examples = st.rng, st.pending, st.alpha, st.loss, st.examples
+        pr.words_done = int(self.kernel.words_done)
+
+    def running_loss(self) -> float:
+        loss = sum(st.loss for st in self.states)
+        n = sum(st.examples for st in self.states)
+        return loss / n if n else float("nan")
+
+    # ------------------------------------------------------------------ work
+    def _work(self, queue: deque, lock: threading.Lock) -> None:
+        pr = self.model.progress
+        try:
+            while not self.kernel.paused:
+                with lock:
+                    if not queue:
+                        return
+                    k = queue.popleft()
+                s, st = pr.streams[k], self.states[k]
+                if not s.begun:
+                    self.kernel.begin_epoch(st)
+                    s.begun = True
+                s.pos = self.kernel.train_range(st, s.pos, s.end)
+        except BaseException as exc:  # pragma: no cover - a bug, re-raised by run()
+            self._errors.append(exc)
+            self.kernel.pause()
+
+    def _due(self, now: float) -> bool:
+        return bool(self.checkpoint and self.checkpoint.due(now)) or bool(
+            self.sync is not None and self.sync.due(now))
+
+    def _run_units(self) -> None:
+        """Run the streams not yet done this epoch until they are done or a
+        pause is due; returns with every worker idle."""
+        pr = self.model.progress
+        queue = deque(k for k, s in enumerate(pr.streams) if not s.done)
+        lock = threading.Lock()
+        workers = [threading.Thread(target=self._work, args=(queue, lock), name=f"w2v-train-{i}", daemon=True)
+                   for i in range(min(self.threads, len(queue)))]
+        for t in workers:
+            t.start()
+        try:
+            while any(t.is_alive() for t in workers):
+                time.sleep(POLL)
+                now = time.monotonic()
+                self._report(final=False)
+                if self._due(now):
+                    self.kernel.pause()
+                    break
+        finally:
+            if any(t.is_alive() for t in workers):
+                self.kernel.pause()
+            for t in workers:
+                t.join()
+            self.kernel.unpause()
+            self._collect()
+        if self._errors:
+            raise self._errors[0]
+
+    def run(self) -> Model:
+        """Train the remaining epochs (or until a callback stops).  On Ctrl-C
+        (KeyboardInterrupt) the workers stop within a sentence, the progress
+        is collected (and checkpointed, with a checkpoint) and the exception
+        goes on."""
+        model, pr = self.model, self.model.progress
+        start, base = time.monotonic(), pr.seconds
+        self._start = start
+        self._done_at_start = pr.words_done
+        try:
+            while pr.epoch < pr.epochs and not self.stopped:
+                self._epoch_start = time.monotonic()
+                self._epoch_words = pr.words_done
+                while not all(s.done for s in pr.streams):
+                    self._run_units()
+                    pr.seconds = base + time.monotonic() - start
+                    now = time.monotonic()
+                    if self.sync is not None and self.sync.due(now):
+                        self.sync.sync(self, active=not all(s.done for s in pr.streams))
+                    if self.checkpoint and self.checkpoint.due(now):
+                        self.checkpoint.write(model)
+                self._end_epoch(base + time.monotonic() - start)
+        except KeyboardInterrupt:
+            self.kernel.pause()
+            pr.seconds = base + time.monotonic() - start
+            self.reporter.end_line()
+            if self.checkpoint:
+                self.checkpoint.write(model)
+            raise
+        self._report(final=True)
+        return model
+
+    def _end_epoch(self, seconds: float) -> None:
+        model, pr = self.model, self.model.progress
+        if self.sync is not None:
+            self.sync.epoch_end(self)
+        loss = self.running_loss()
+        wall = max(time.monotonic() - self._epoch_start, 1e-9)
+        words = pr.words_done - self._epoch_words
+        pr.losses.append(loss)
+        pr.epoch += 1
+        pr.seconds = seconds
+        for s, st in zip(pr.streams, self.states):
+            s.pos, s.begun = s.start, False
+            st.loss, st.examples = 0.0, 0
+            s.loss, s.examples = 0.0, 0
+        info = EpochInfo(pr.epoch, pr.epochs, loss, words / wall, float(self.kernel.alpha), seconds, model)
+        self.reporter.info(f"epoch {pr.epoch}/{pr.epochs}: loss {loss:.4f} per example, "
+                           f"{_rate(info.words_per_sec)} words/s")
+        if self.checkpoint:
+            self.checkpoint.write(model)
+        for cb in self.callbacks:
+            if cb(info) is False:
+                self.stopped = True
+
+    # ------------------------------------------------------------------ progress line
+    def _report(self, final: bool) -> None:
+        rep = self.reporter
+        if rep.debug < 2:
+            return
+        pr = self.model.progress
+        done = int(self.kernel.words_done)
+        elapsed = max(time.monotonic() - self._start, 1e-9)
+        total = max(pr.total_words - 1, 1.0)
+        frac = min(done / total, 1.0)
+        new = done - self._done_at_start
+        wts = new / (elapsed * self.threads) / 1000.0
+        fields = [(f"Alpha: {self.kernel.alpha:f}", 3), (f"Progress: {frac * 100:.2f}%", 0),
+                  (f"Words/thread/sec: {wts:.2f}k", 1)]
+        loss = self.running_loss()
+        if loss == loss:
+            fields.append((f"Loss: {loss:.4f}", 2))
+        fields.append((f"Elapsed: {fmt_duration(pr.seconds if final else elapsed)}", 4))
+        if not final and new > 0:
+            left = (total - done) / (new / elapsed)
+            fields.append((f"ETA: {fmt_duration(left)}", 5))
+        rep.progress(fields, final=final)
+
+
+def _rate(x: float) -> str:
+    return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x / 1e3:.1f}k"
+
+
+def plan(model: Model, corpus_words: int, streams: int, fingerprint: str, first_stream: int = 0) -> Model:
+    """Start a new training run of *model* (fresh schedule) over a corpus of
+    *corpus_words* ids cut into *streams* work streams (numbered from
+    *first_stream*, for their random seeds)."""
+    old = model.progress
+    model.progress = Progress.plan(model.params.iter, corpus_words, max(1, min(streams, max(corpus_words, 1))),
+                                   model.params.seed + old.runs, fingerprint,
+                                   runs=old.runs + (1 if old.epochs else 0), first_stream=first_stream)
+    return model
