@@ -157,3 +157,52 @@ def test_collective_error_reported_once(tmp_path):
     r = run_script(COLLECTIVE_ERROR_SCRIPT, str(tmp_path))
     assert r.returncode == 1, r
     assert r.stdout.decode().strip() == "cannot read training file 'x': broken (rank 1)"
+
+
+TRAINER_SYNC_SCRIPT = r"""
+from types import SimpleNamespace as NS
+import numpy as np
+from w2v import distributed as D
+dist = D.init()
+V, Dm = 30, 4
+def start():
+    rng = np.random.default_rng(42)           # the same initial weights on every rank
+    return rng.standard_normal((V, Dm)).astype(np.float32), np.zeros((V, Dm), np.float32)
+syn0, syn1neg = start()
+model = NS(syn0=syn0, syn1=None, syn1neg=syn1neg, progress=NS(corpus_words=100 * (dist.rank + 1), words_done=0))
+sync = D.TrainerSync(dist, model, interval=1.0, first_rows=2)
+trainer = NS(kernel=NS(words_done=0))
+def change(rank, step):
+    rng = np.random.default_rng(100 * rank + step)
+    return rng.standard_normal((V, Dm)).astype(np.float32)
+# round 1: both active; rank 0 trained 10 words, rank 1 20
+syn0 += change(dist.rank, 1); trainer.kernel.words_done = 10 * (dist.rank + 1)
+sync.sync(trainer, True)
+# the job has done 30 words; this rank's counter is scaled to its share (100 of 300, 200 of 300)
+assert trainer.kernel.words_done == round(30 * (dist.rank + 1) / 3), trainer.kernel.words_done
+# rank 0 finishes the epoch (epoch_end); rank 1 meets the barrier through a last sync(active=False)
+syn0 += change(dist.rank, 2)
+if dist.rank == 1:
+    sync.sync(trainer, False)
+sync.epoch_end(trainer)
+# the next round: still in step
+sync.sync(trainer, True)
+# exact expectation: base + sum of the ranks' changes, rows [0, 2) at round 1, all at the barrier
+b0, _ = start()
+x = [b0 + change(r, 1) for r in (0, 1)]
+base = b0.copy()
+s = (x[0][:2] - base[:2]) + (x[1][:2] - base[:2])
+base[:2] += s
+x = [np.concatenate([base[:2], x[r][2:]]) for r in (0, 1)]
+x = [x[r] + change(r, 2) for r in (0, 1)]
+base += (x[0] - base) + (x[1] - base)
+assert np.array_equal(syn0, base), np.abs(syn0 - base).max()
+assert np.array_equal(syn1neg, np.zeros_like(syn1neg))
+open(f"ok{dist.rank}", "w").close()
+"""
+
+
+def test_trainer_sync_barrier_and_exact_combination(tmp_path):
+    r = run_script(TRAINER_SYNC_SCRIPT, str(tmp_path))
+    assert r.returncode == 0, r
+    assert (tmp_path / "ok0").exists() and (tmp_path / "ok1").exists()
