@@ -136,25 +136,35 @@ def _pids_with(tag: str):
     return pids
 
 
-def test_a_killed_rank_ends_the_job(planted2, tmp_path):
-    folder, _ = planted2
+def _job_and_rank1(folder, tmp_path, *extra):
+    """Start a long 2-rank job; returns the mpiexec process and rank 1's pid
+    (found by a tag in its environment), once it has trained a moment."""
     tag = uuid.uuid4().hex
     env = clean_env()
     env["W2V_TEST_TAG"] = tag
     p = subprocess.Popen([mpiexec(), "-n", "2", console_script(), "train", "-train", str(folder / "corpus.txt"),
-                          "-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          "-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0",
+                          *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    victims = []
+    while not victims and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.3)
+        victims = [v for v in _pids_with(tag) if v != p.pid]
+    if not victims:
+        p.kill()
+        p.wait()
+        pytest.fail("rank 1 not found")
+    time.sleep(1.5)
+    return p, victims[0]
+
+
+def test_a_killed_rank_ends_the_job(planted2, tmp_path):
+    folder, _ = planted2
+    p, rank1 = _job_and_rank1(folder, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        victims = []
-        while not victims and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.3)
-            victims = [v for v in _pids_with(tag) if v != p.pid]
-        assert victims, "rank 1 not found"
-        time.sleep(1.0)
-        os.kill(victims[0], signal.SIGKILL)
+        os.kill(rank1, signal.SIGKILL)
         t0 = time.monotonic()
-        p.wait(timeout=30)
+        p.communicate(timeout=30)
         assert time.monotonic() - t0 < 15
     finally:
         if p.poll() is None:
@@ -168,28 +178,14 @@ def test_a_stop_signal_to_one_rank_stops_all(planted2, tmp_path):
     """Slurm's --signal=USR1@T (or a kill) reaching one rank: every rank stops
     at the next round; one message, no output."""
     folder, _ = planted2
-    tag = uuid.uuid4().hex
-    env = clean_env()
-    env["W2V_TEST_TAG"] = tag
-    p = subprocess.Popen([mpiexec(), "-n", "2", console_script(), "train", "-train", str(folder / "corpus.txt"),
-                          "-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0",
-                          "-sync-every", "0.1"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p, rank1 = _job_and_rank1(folder, tmp_path, "-sync-every", "0.1")
     try:
-        deadline = time.monotonic() + 60
-        victims = []
-        while not victims and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.3)
-            victims = [v for v in _pids_with(tag) if v != p.pid]
-        assert victims, "rank 1 not found"
-        time.sleep(1.5)
-        os.kill(victims[0], signal.SIGUSR1)
+        os.kill(rank1, signal.SIGUSR1)
         out, err = p.communicate(timeout=30)
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
     assert p.returncode != 0
-    lines = err.decode().splitlines()
-    assert lines == ["w2v train: interrupted: training stopped, no output written"], err
+    assert err.decode().splitlines() == ["w2v train: interrupted: training stopped, no output written"], err
     assert os.listdir(tmp_path) == []
