@@ -141,3 +141,40 @@ def test_one_process_never_imports_mpi4py(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == b"ok", p.stderr
     assert (tmp_path / "v.txt").exists()
+
+
+def test_default_threads_share_the_node(monkeypatch):
+    d = D.Dist(comm=None, MPI=None, rank=1, size=4, local_rank=1, local_size=2)
+    monkeypatch.setattr(D, "node_cores", lambda: 16)
+    monkeypatch.setattr(D, "available_cores", lambda: 16)
+    assert d.default_threads() == 8            # 16 cores, 2 ranks on this node
+    monkeypatch.setattr(D, "available_cores", lambda: 4)
+    assert d.default_threads() == 4            # the launcher pinned the rank to 4 cores
+    monkeypatch.setattr(D, "available_cores", lambda: 3)
+    monkeypatch.setattr(D, "node_cores", lambda: 3)
+    d.local_size = 8
+    assert d.default_threads() == 1
+
+
+def test_several_processes_without_mpi4py_is_one_line_error(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "t.txt").write_bytes(make_text(1, 20))
+    code = ("import sys\n"
+            "class NoMPI:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'mpi4py' or name.startswith('mpi4py.'):\n"
+            "            raise ImportError('no mpi4py here')\n"
+            "sys.meta_path.insert(0, NoMPI())\n"
+            "from w2v.cli import main\n"
+            "main(['train', '-train', 't.txt', '-output', 'v.txt'])\n")
+    for rank, printed in (("0", True), ("1", False)):
+        env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+        env.update(PMI_RANK=rank, PMI_SIZE="2")
+        p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, env=env, timeout=60)
+        assert p.returncode == 1, p.stderr
+        expect = (b'w2v train: error: running as 2 processes needs mpi4py: pip install "w2v[mpi]" '
+                  b'(or "w2v[mpich]" to get an MPI too)\n')
+        assert p.stderr == (expect if printed else b""), p.stderr
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["t.txt"]

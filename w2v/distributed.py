@@ -8,9 +8,10 @@ Every rank reads only its share of the text (:func:`w2v.io.iter_blocks`),
 counts it, and the counts are merged into one vocabulary, identical to the one
 a single process builds from the whole text (:func:`merge_counts`).  Every
 rank trains its share with its own threads on its own copy of the model; the
-copies are averaged in place (:class:`RankSync`): the most frequent rows
-(which lead the vocabulary) at every synchronisation, colder rows less often,
-everything at each epoch end.
+copies are combined in place with Allreduce (:class:`RankSync`, driven by the
+trainer through :class:`TrainerSync`): the most frequent rows (which lead the
+vocabulary) at every round, colder rows less often, everything at each epoch
+end.  docs/distributed.md has the design.
 
 Faults: a W2VError raised inside :meth:`Dist.collective` is seen by every
 rank (rank 0 reports it, all exit cleanly); any other error ends the whole
