@@ -122,23 +122,34 @@ def test_merge_tie_order_is_first_occurrence_in_whole_text():
     assert vocab.words == [EOS, b"y", b"x", b"z"]
 
 
-def test_one_process_never_imports_mpi4py(tmp_path):
+ALONE = r"""
+import os, sys
+for k in [k for k in os.environ if k.startswith(('PMI', 'PMIX', 'OMPI', 'SLURM', 'MPI_'))]:
+    del os.environ[k]
+from w2v.cli import main
+try:
+    main(['train', '-train', 't.txt', '-output', 'v.txt', '-size', '5', '-iter', '1',
+          '-min-count', '1', '-threads', '1', '-debug', '0'])
+except SystemExit as e:
+    assert e.code == 0, e.code
+assert 'mpi4py' not in sys.modules, 'mpi4py imported'
+print('ok')
+"""
+
+
+def run_python(code, cwd, **env_changes):
+    import os
     import subprocess
     import sys
 
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(env_changes)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, env=env, timeout=120)
+
+
+def test_one_process_never_imports_mpi4py(tmp_path):
     (tmp_path / "t.txt").write_bytes(make_text(1, 50))
-    code = ("import os, sys\n"
-            "for k in [k for k in os.environ if k.startswith(('PMI', 'PMIX', 'OMPI', 'SLURM', 'MPI_'))]:\n"
-            "    del os.environ[k]\n"
-            "from w2v.cli import main\n"
-            "try:\n"
-            "    main(['train', '-train', 't.txt', '-output', 'v.txt', '-size', '5', '-iter', '1',\n"
-            "          '-min-count', '1', '-threads', '1', '-debug', '0'])\n"
-            "except SystemExit as e:\n"
-            "    assert e.code == 0, e.code\n"
-            "assert 'mpi4py' not in sys.modules, 'mpi4py imported'\n"
-            "print('ok')\n")
-    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=120)
+    p = run_python(ALONE, tmp_path)
     assert p.returncode == 0 and p.stdout.strip() == b"ok", p.stderr
     assert (tmp_path / "v.txt").exists()
 
@@ -156,25 +167,23 @@ def test_default_threads_share_the_node(monkeypatch):
     assert d.default_threads() == 1
 
 
-def test_several_processes_without_mpi4py_is_one_line_error(tmp_path):
-    import subprocess
-    import sys
+NO_MPI4PY = r"""
+import sys
+class NoMPI:
+    def find_spec(self, name, path=None, target=None):
+        if name == 'mpi4py' or name.startswith('mpi4py.'):
+            raise ImportError('no mpi4py here')
+sys.meta_path.insert(0, NoMPI())
+from w2v.cli import main
+main(['train', '-train', 't.txt', '-output', 'v.txt'])
+"""
 
+
+def test_several_processes_without_mpi4py_is_one_line_error(tmp_path):
     (tmp_path / "t.txt").write_bytes(make_text(1, 20))
-    code = ("import sys\n"
-            "class NoMPI:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name == 'mpi4py' or name.startswith('mpi4py.'):\n"
-            "            raise ImportError('no mpi4py here')\n"
-            "sys.meta_path.insert(0, NoMPI())\n"
-            "from w2v.cli import main\n"
-            "main(['train', '-train', 't.txt', '-output', 'v.txt'])\n")
-    for rank, printed in (("0", True), ("1", False)):
-        env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
-        env.update(PMI_RANK=rank, PMI_SIZE="2")
-        p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, env=env, timeout=60)
-        assert p.returncode == 1, p.stderr
-        expect = (b'w2v train: error: running as 2 processes needs mpi4py: pip install "w2v[mpi]" '
-                  b'(or "w2v[mpich]" to get an MPI too)\n')
-        assert p.stderr == (expect if printed else b""), p.stderr
+    expect = (b'w2v train: error: running as 2 processes needs mpi4py: pip install "w2v[mpi]" '
+              b'(or "w2v[mpich]" to get an MPI too)\n')
+    for rank, printed in (("0", expect), ("1", b"")):       # rank 0 alone reports it
+        p = run_python(NO_MPI4PY, tmp_path, PMI_RANK=rank, PMI_SIZE="2")
+        assert p.returncode == 1 and p.stderr == printed, p.stderr
     assert sorted(x.name for x in tmp_path.iterdir()) == ["t.txt"]
