@@ -29,7 +29,8 @@ BENCH_ARGS ?=
 COMPILED := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h)
 SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/data/*)
 # what the tests need besides the package (pyproject's "test" extra, kept in step)
-TEST_DEPS := "pytest>=7" safetensors "matplotlib>=3.5"
+# (mpi4py and MPICH from PyPI: the MPI tests run under mpiexec -n 2)
+TEST_DEPS := "pytest>=7" safetensors "matplotlib>=3.5" "mpi4py>=3.1" "mpich>=4.1"
 DEPS     := "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
 
 .PHONY: all install demo test bench clean native

@@ -222,7 +222,7 @@ def test_prune_during_counting_and_ids_after_it(tmp_path, monkeypatch):
     """
     chunks = [b"a b a c b a\n", b"c d c e d c\n", b"b f e\n"]
     path = write(tmp_path, "t.txt", b"".join(chunks))
-    monkeypatch.setattr(corpus_mod, "iter_chunks", lambda stream, p, what: iter(chunks))
+    monkeypatch.setattr(corpus_mod, "iter_text", lambda paths, what: iter(chunks))
     c = count_corpus(path, 1, None, max_entries=4)
     assert vocab_pairs(c.vocab) == [(EOS, 3), (b"c", 4), (b"a", 3), (b"b", 3)]
     assert c.ids.tolist() == [2, 3, 2, 1, 3, 2, 0, 1, 1, 1, 0, 3, 0]

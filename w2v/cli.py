@@ -85,7 +85,8 @@ def _j(name: str):
 @cli.command("train", cls=Command, context_settings=CONTEXT)
 @click.option("-train", "train", metavar="FILE", multiple=True,
               help="Training text (- = standard input; .gz/.bz2/.xz decompressed); may be given several "
-                   "times (each file ends a line).  Required, except with -resume.")
+                   "times, or as a quoted glob ('shards/*.txt', matches sorted); each file ends a line.  "
+                   "Required, except with -resume.")
 @click.option("-output", "output", metavar="FILE", default=_j("output"),
               help="Write vectors (or -classes) here; without it, only the vocabulary is built.")
 @click.option("-size", "size", type=int, default=_p("size"), show_default=True, help="Vector dimensions.")
@@ -150,6 +151,8 @@ def _j(name: str):
               help="Write the context vectors (negative sampling's output rows) in -output's format.")
 @click.option("-add-context", "add_context", type=int, default=_j("add_context"), show_default=True,
               help="1 = -output holds word + context vectors (w+c; needs -negative N).")
+@click.option("-sync-every", "sync_every", type=float, default=_j("sync_every"), show_default=True,
+              help="Under MPI (mpiexec -n K w2v train): seconds between the processes' synchronisations.")
 @click.pass_context
 def train_cmd(ctx: click.Context, **flags) -> None:
     """Train word vectors (word2vec).
@@ -175,6 +178,9 @@ def train_cmd(ctx: click.Context, **flags) -> None:
         raise Terminated(signum)
 
     signal.signal(signal.SIGTERM, terminate)
+    if hasattr(signal, "SIGUSR1"):
+        # Slurm's --signal=USR1@T: stop (and checkpoint, with -checkpoint) before the time limit
+        signal.signal(signal.SIGUSR1, terminate)
     params, job, resumed = from_flags(values, given)
     run(params, job, given=given, resumed=resumed)
 
@@ -364,6 +370,21 @@ def _usage_line(exc: click.ClickException) -> str:
     return f"{_prog[0]}: error: {msg}"
 
 
+def _error_exit(line: str, code: int, local: bool = False) -> None:
+    """Print the error once and exit.  Under MPI (``mpiexec -n K``) an error
+    every rank saw (bad flags, or one the ranks agreed on) is printed by rank
+    0 only; an error of one rank alone (*local*) ends the whole job."""
+    from .distributed import current, env_rank
+
+    dist = current()
+    if dist is not None and local:
+        click.echo(line if dist.rank == 0 else f"{line} (rank {dist.rank})", err=True)
+        dist.abort(code)
+    if (dist.rank if dist is not None else env_rank()) == 0:
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
 def main(argv: Optional[list] = None) -> None:
     """Console entry point: one-line errors, proper exit codes, no tracebacks."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -375,20 +396,15 @@ def main(argv: Optional[list] = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        click.echo(_usage_line(exc), err=True)
-        sys.exit(exc.exit_code)
+        _error_exit(_usage_line(exc), exc.exit_code)
     except click.Abort:
-        click.echo(f"{_prog[0]}: interrupted", err=True)
-        sys.exit(130)
+        _error_exit(f"{_prog[0]}: interrupted", 130)
     except KeyboardInterrupt:
-        click.echo(f"{_prog[0]}: interrupted", err=True)
-        sys.exit(130)
+        _error_exit(f"{_prog[0]}: interrupted", 130)
     except W2VInterrupted as exc:
-        click.echo(f"{_prog[0]}: interrupted: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _error_exit(f"{_prog[0]}: interrupted: {exc}", exc.exit_code)
     except W2VError as exc:
-        click.echo(f"{_prog[0]}: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        _error_exit(f"{_prog[0]}: error: {exc}", exc.exit_code, not getattr(exc, "collective", False))
     except BrokenPipeError:
         # the reader of our standard output went away (e.g. `| head`)
         try:

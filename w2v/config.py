@@ -154,6 +154,8 @@ class TrainJob:
     continue_from: Optional[str] = None
     update_vocab: int = 0
     init_vectors: Optional[str] = None
+    # Under MPI (mpiexec -n K): seconds between the ranks' synchronisations.
+    sync_every: float = 1.0
 
     def __post_init__(self) -> None:
         train = (self.train,) if isinstance(self.train, str) else tuple(self.train)
@@ -169,6 +171,8 @@ class TrainJob:
         _check(self.update_vocab in (0, 1), f"-update-vocab must be 0 or 1 (got {self.update_vocab})")
         _check(_is_number(self.checkpoint_every) and 0 < self.checkpoint_every < float("inf"),
                f"-checkpoint-every must be > 0 minutes (got {self.checkpoint_every})")
+        _check(_is_number(self.sync_every) and 0 < self.sync_every < float("inf"),
+               f"-sync-every must be a number of seconds > 0 (got {self.sync_every})")
         for name in ("output", "save_vocab", "read_vocab", "save_model", "save_context", "checkpoint",
                      "resume", "continue_from", "init_vectors"):
             v = getattr(self, name)

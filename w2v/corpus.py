@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _text
 from .errors import W2VError
-from .io import describe, iter_chunks, open_input
+from .io import describe, iter_text, open_input
 from .progress import Reporter
 from .vocab import EOS, Vocab
 
@@ -128,19 +128,7 @@ class TextSource:
         elif self.sentences is not None:
             yield from _sentence_chunks(self.sentences)
         else:
-            last = len(self.paths) - 1
-            for i, path in enumerate(self.paths):
-                stream = open_input(path, self.what)
-                tail = b"\n"
-                try:
-                    for chunk in iter_chunks(stream, path, self.what):
-                        tail = chunk[-1:]
-                        yield chunk
-                finally:
-                    if path != "-":
-                        stream.close()
-                if i < last and tail != b"\n":
-                    yield b"\n"            # each file ends a line
+            yield from iter_text(self.paths, what=self.what)     # each file ends a line
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._raw():
@@ -224,8 +212,7 @@ def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
     order, -min-count), encode."""
     reporter = reporter or Reporter(0)
     source = as_source(source)
-    table = _text.WordTable()
-    table.add_word(EOS, 0)
+    table = new_table()
     tokenizer = _text.Tokenizer(table, "count")
     with spool_errors():
         spool = IdSpool()
@@ -245,9 +232,11 @@ def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
         spool.close()
 
 
-def encode_corpus(source, vocab: Vocab, reporter: Optional[Reporter] = None) -> Corpus:
+def encode_corpus(source, vocab: Vocab, reporter: Optional[Reporter] = None,
+                  require_words: bool = True) -> Corpus:
     """Tokenise *source* against a fixed vocabulary (-read-vocab, a loaded
-    model): unknown words are skipped."""
+    model): unknown words are skipped.  With *require_words*, a text without
+    a word of the vocabulary is an error."""
     reporter = reporter or Reporter(0)
     source = as_source(source)
     table = _text.WordTable(max(16, len(vocab)))
@@ -260,12 +249,24 @@ def encode_corpus(source, vocab: Vocab, reporter: Optional[Reporter] = None) -> 
         spool_text(source, tokenizer, spool, reporter)
         ids = spool.array()
         # sentence ends alone (id 0) leave nothing to train on
-        step = 1 << 20
-        if not any(ids[i:i + step].any() for i in range(0, len(ids), step)):
+        if require_words and not has_words(ids):
             raise W2VError(f"{source.what} {source.name} has no word of the vocabulary")
         return Corpus(vocab, ids, int(tokenizer.tokens), source.fingerprint, 0)
     finally:
         spool.close()
+
+
+def has_words(ids: np.ndarray) -> bool:
+    """Whether *ids* hold a word (not only sentence ends, id 0)."""
+    step = 1 << 20
+    return any(ids[i:i + step].any() for i in range(0, len(ids), step))
+
+
+def new_table():
+    """A word table holding only the sentence end ``</s>`` (id 0)."""
+    table = _text.WordTable()
+    table.add_word(EOS, 0)
+    return table
 
 
 def as_source(source) -> TextSource:

@@ -89,10 +89,13 @@ class Progress:
 
     @classmethod
     def plan(cls, epochs: int, corpus_words: int, streams: int, seed: int, fingerprint: str,
-             runs: int = 0) -> "Progress":
+             runs: int = 0, first_stream: int = 0) -> "Progress":
+        """*first_stream*: global index of the first stream (under MPI, the
+        streams of all ranks are numbered, so each has its own random seed)."""
         parts = split_ranges(corpus_words, streams)
         return cls(epochs=epochs, corpus_words=corpus_words, fingerprint=fingerprint,
-                   streams=[Stream(lo, hi, lo, stream_seed(seed, k)) for k, (lo, hi) in enumerate(parts)],
+                   streams=[Stream(lo, hi, lo, stream_seed(seed, first_stream + k))
+                            for k, (lo, hi) in enumerate(parts)],
                    runs=runs)
 
 

@@ -6,14 +6,15 @@ saved model on more text (``-continue``); it then trains, and writes the
 vectors (or ``-classes``), the context vectors, the model and checkpoints."""
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Set
+import io
+from typing import Dict, Iterable, List, Optional, Set
 
 import numpy as np
 
 from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
 from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
-from .io import check_writable, same_file
+from .io import check_share, check_writable, expand_inputs, same_file
 from .model import Model, merge_counts, with_updated_vocab
 from .progress import Reporter
 from .trainer import Checkpointer, Trainer, plan
@@ -171,17 +172,20 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
     """The whole ``w2v train`` job.  *given*: the flags the user typed.
     *source*: the text (default: the job's -train files); given (the Python
     API), the model is trained even when the job writes nothing."""
+    from . import distributed
+
     given = set(given)
+    if source is None:
+        dist = distributed.init()
+        if dist is not None:
+            return _run_ranks(dist, params, job, reporter)
+        job = job.replace(train=tuple(expand_inputs(job.train)))
     reporter = reporter or Reporter(job.debug)
     _check_job(params, job)
     train_always = source is not None
     source = source or TextSource(job.train)
     source.check()
-    if len(source.paths) == 1 and source.paths[0] != "-":
-        start = "Starting training using file "
-        reporter.info(start + reporter.path(source.paths[0], len(start)))
-    else:
-        reporter.info(f"Starting training using {source.name}")
+    _start_line(reporter, source)
     if resumed is not None:
         model = resumed.writable()
         corpus = build_corpus(params, job, source, reporter, vocab=model.vocab)
@@ -232,6 +236,70 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
                 exit_code=code) from None
         raise W2VInterrupted("training stopped, no output written", exit_code=code) from None
     write_outputs(model, job)
+    return model
+
+
+def _start_line(reporter: Reporter, source: TextSource) -> None:
+    if len(source.paths) == 1 and source.paths[0] != "-":
+        start = "Starting training using file "
+        reporter.info(start + reporter.path(source.paths[0], len(start)))
+    else:
+        reporter.info(f"Starting training using {source.name}")
+
+
+def _run_ranks(dist, params: Params, job: TrainJob, reporter: Optional[Reporter]) -> Optional[Model]:
+    """``mpiexec -n K w2v train``: this rank trains its share of the text
+    (:mod:`w2v.distributed`); rank 0 reports and writes the outputs."""
+    from . import distributed
+
+    lead = dist.rank == 0
+    reporter = (reporter or Reporter(job.debug)) if lead else Reporter(0, stream=io.StringIO())
+
+    def setup() -> List[str]:
+        for flag, given in (("-checkpoint", job.checkpoint), ("-resume", job.resume),
+                            ("-continue", job.continue_from)):
+            if given:
+                raise W2VError(f"{flag} is not supported with several processes (mpiexec -n {dist.size}) yet")
+        if lead:
+            _check_job(params, job)
+        paths = expand_inputs(job.train)
+        check_share(paths, (dist.rank, dist.size))
+        TextSource(paths).check()
+        return paths
+
+    paths = dist.collective(setup)
+    _start_line(reporter, TextSource(paths))
+    corpus = distributed.load_corpus(dist, paths, params.min_count, job.read_vocab, params.max_vocab_entries,
+                                     reporter)
+    model = Model.new(params, corpus.vocab)
+    if job.init_vectors:
+        dist.collective(lambda: _init_vectors(model, job.init_vectors, reporter))
+    threads = job.effective_threads(dist.default_threads())
+    streams = max(1, min(threads, len(corpus.ids)))
+    plan(model, len(corpus.ids), streams, corpus.fingerprint, first_stream=dist.worker_offset(streams))
+    reporter.info(f"Vocab size: {len(corpus.vocab)}")
+    reporter.info(f"Words in train file: {corpus.vocab.train_words}")
+    reporter.info(f"Processes: {dist.size}, threads each: {threads}", level=2)
+    if job.save_vocab:
+        dist.collective(lambda: corpus.vocab.save(job.save_vocab) if lead else None)
+    if not (job.output or job.save_model or job.save_context):
+        return None
+    model.job = job
+    trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter)
+    sync = distributed.TrainerSync(dist, trainer.model, job.sync_every)
+    trainer.sync = sync
+    sync.catch_signals()
+    try:
+        model = trainer.run()
+    except KeyboardInterrupt as exc:
+        stopped = W2VInterrupted("training stopped, no output written",
+                                 exit_code=128 + getattr(exc, "signum", 2))
+        stopped.collective = True
+        raise stopped from None
+    finally:
+        sync.release_signals()
+    reporter.info(sync.summary(), level=2)
+    dist.collective(lambda: write_outputs(model, job) if lead else None)
     return model
 
 

@@ -268,11 +268,12 @@ def _rate(x: float) -> str:
     return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x / 1e3:.1f}k"
 
 
-def plan(model: Model, corpus_words: int, streams: int, fingerprint: str) -> Model:
+def plan(model: Model, corpus_words: int, streams: int, fingerprint: str, first_stream: int = 0) -> Model:
     """Start a new training run of *model* (fresh schedule) over a corpus of
-    *corpus_words* ids cut into *streams* work streams."""
+    *corpus_words* ids cut into *streams* work streams (numbered from
+    *first_stream*, for their random seeds)."""
     old = model.progress
     model.progress = Progress.plan(model.params.iter, corpus_words, max(1, min(streams, max(corpus_words, 1))),
                                    model.params.seed + old.runs, fingerprint,
-                                   runs=old.runs + (1 if old.epochs else 0))
+                                   runs=old.runs + (1 if old.epochs else 0), first_stream=first_stream)
     return model

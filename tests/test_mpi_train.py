@@ -1,0 +1,191 @@
+"""`mpiexec -n 2 w2v train`: planted neighbours learned by two ranks, the
+vocabulary of one process, only rank 0 writes, messages once, faults end the
+whole job with no output."""
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from mpitest import clean_env, mpiexec, needs_mpi, run_mpi, run_script
+from test_training import BASE, MODES, assert_learned, planted
+from w2vtest import assert_one_line_error, console_script
+
+pytestmark = needs_mpi
+
+
+planted2 = planted     # the planted corpus of test_training (a module fixture)
+
+
+def w2v_mpi(folder, *args, n=2, timeout=180):
+    return run_mpi([console_script(), "train", *args], str(folder), n=n, timeout=timeout)
+
+
+@pytest.mark.parametrize("mode", ["sg-ns", "cbow-ns"])
+def test_two_ranks_learn_planted_neighbours(planted2, tmp_path, mode):
+    folder, groups = planted2
+    r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", *BASE, *MODES[mode],
+                "-threads", "1", "-sync-every", "0.05")
+    assert r.returncode == 0 and r.stdout == b"", r
+    assert_learned(tmp_path / "v.bin", groups)
+    assert sorted(os.listdir(tmp_path)) == ["v.bin"]
+
+
+def _vocab_files(tmp_path, *train_args, read_vocab=None):
+    extra = ["-read-vocab", read_vocab] if read_vocab else []
+    one = subprocess.run([console_script(), "train", *train_args, "-save-vocab", "one.txt", "-min-count", "3",
+                          "-debug", "0", *extra], cwd=tmp_path, capture_output=True, env=clean_env())
+    assert one.returncode == 0, one.stderr
+    two = w2v_mpi(tmp_path, *train_args, "-save-vocab", "two.txt", "-min-count", "3", "-debug", "0", *extra)
+    assert two.returncode == 0 and two.stderr == one.stderr, two     # the messages once
+    return (tmp_path / "one.txt").read_bytes(), (tmp_path / "two.txt").read_bytes()
+
+
+def test_save_vocab_equals_one_process(tmp_path):
+    from test_distributed import make_text
+
+    texts = [make_text(s, 120) for s in (11, 12, 13)]
+    for i, t in enumerate(texts):
+        (tmp_path / f"part{i}.txt").write_bytes(t)
+    (tmp_path / "all.txt.gz").write_bytes(gzip.compress(b"".join(texts)))
+    for args in (["-train", "part0.txt"], ["-train", "part*.txt"], ["-train", "all.txt.gz"],
+                 ["-train", "part2.txt", "-train", "all.txt.gz"]):
+        one, two = _vocab_files(tmp_path, *args)
+        assert one == two and one.startswith(b"</s> "), args
+    (tmp_path / "given.txt").write_bytes(b"w1 50\nw3 40\nw2 40\nzzz 1\n")
+    one, two = _vocab_files(tmp_path, "-train", "part*.txt", read_vocab="given.txt")
+    assert one == two == b"</s> 0\nw1 50\nw3 40\nw2 40\n"
+
+
+def test_messages_once_and_only_rank0_writes(planted2, tmp_path):
+    folder, _ = planted2
+    r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.txt", "-save-vocab", "voc.txt",
+                "-size", "8", "-iter", "1", "-threads", "1", "-debug", "1")
+    assert r.returncode == 0, r
+    lines = r.err_lines
+    assert sum(ln.startswith("Starting training using file") for ln in lines) == 1, r
+    assert sum(ln.startswith("Vocab size: 201") for ln in lines) == 1, r
+    assert sorted(os.listdir(tmp_path)) == ["v.txt", "voc.txt"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-train", "-", "-output", "v.txt"], "standard input (-train -) cannot be shared by 2 processes"),
+    (["-train", "missing.txt", "-output", "v.txt"], "training file 'missing.txt' not found"),
+    (["-train", "t.txt", "-output", "v.txt", "-size", "0"], "-size must be between 1 and 100000"),
+    (["-train", "t.txt", "-output", "v.txt", "-bogus", "1"], "No such option '-bogus'"),
+    (["-train", "t.txt", "-output", "v.txt", "-min-count", "1000"], "occurs at least -min-count 1000 times"),
+])
+def test_errors_reported_once(tmp_path, args, message):
+    (tmp_path / "t.txt").write_bytes(b"a b c\n" * 20)
+    r = w2v_mpi(tmp_path, *args)
+    assert_one_line_error(r, contains=message)
+    assert sorted(os.listdir(tmp_path)) == ["t.txt"]
+
+
+FAILING_RANK = r"""
+import sys
+from w2v import distributed, cli
+from w2v.errors import W2VError
+calls, kind = [0], sys.argv[1]
+average = distributed.RankSync.average
+def failing_average(self, arrays, rows=None):
+    calls[0] += 1
+    if self.rank == 1 and calls[0] == 3:
+        if kind == "error":
+            raise W2VError("disk on fire")
+        raise RuntimeError("a bug")
+    return average(self, arrays, rows)
+distributed.RankSync.average = failing_average
+sys.argv[1:] = ["train", "-train", sys.argv[2], "-output", "v.bin", "-size", "8", "-iter", "20",
+                "-threads", "1", "-sync-every", "0.02", "-debug", "0"]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("kind", ["error", "bug"])
+def test_a_failing_rank_ends_the_job(planted2, tmp_path, kind):
+    folder, _ = planted2
+    t0 = time.monotonic()
+    r = run_script(FAILING_RANK, str(tmp_path), args=[kind, str(folder / "corpus.txt")], timeout=120)
+    assert r.returncode != 0, r
+    assert time.monotonic() - t0 < 60
+    if kind == "error":
+        assert "w2v train: error: disk on fire (rank 1)" in r.err_lines, r
+    else:
+        assert b"RuntimeError: a bug" in r.stderr, r
+    assert not [p for p in os.listdir(tmp_path) if p != "mpi_script.py"]
+
+
+def _pids_with(tag: str):
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if f"W2V_TEST_TAG={tag}".encode() in env and b"PMI_RANK=1" in env:
+            pids.append(int(pid))
+    return pids
+
+
+def _job_and_rank1(folder, tmp_path, *extra):
+    """Start a long 2-rank job; returns the mpiexec process and rank 1's pid
+    (found by a tag in its environment), once it has trained a moment."""
+    tag = uuid.uuid4().hex
+    env = clean_env()
+    env["W2V_TEST_TAG"] = tag
+    p = subprocess.Popen([mpiexec(), "-n", "2", console_script(), "train", "-train", str(folder / "corpus.txt"),
+                          "-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0",
+                          *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    victims = []
+    while not victims and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.3)
+        victims = [v for v in _pids_with(tag) if v != p.pid]
+    if not victims:
+        p.kill()
+        p.wait()
+        pytest.fail("rank 1 not found")
+    time.sleep(1.5)
+    return p, victims[0]
+
+
+def test_a_killed_rank_ends_the_job(planted2, tmp_path):
+    folder, _ = planted2
+    p, rank1 = _job_and_rank1(folder, tmp_path)
+    try:
+        os.kill(rank1, signal.SIGKILL)
+        t0 = time.monotonic()
+        p.communicate(timeout=30)
+        assert time.monotonic() - t0 < 15
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode != 0
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_stop_signal_to_one_rank_stops_all(planted2, tmp_path):
+    """Slurm's --signal=USR1@T (or a kill) reaching one rank: every rank stops
+    at the next round; one message, no output."""
+    folder, _ = planted2
+    p, rank1 = _job_and_rank1(folder, tmp_path, "-sync-every", "0.1")
+    try:
+        os.kill(rank1, signal.SIGUSR1)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode != 0
+    assert err.decode().splitlines() == ["w2v train: interrupted: training stopped, no output written"], err
+    assert os.listdir(tmp_path) == []
