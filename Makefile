@@ -91,7 +91,7 @@ test: install $(TVENV)/.installed
 	cd tests && ../$(TVENV)/bin/python -m pytest $(PYTEST_ARGS) $(patsubst tests/%,%,$(patsubst tests,.,$(TESTS)))
 
 $(VENV)/.bench: $(VENV)/.deps
-	$(PIP) install -q gensim word2vec
+	$(PIP) install -q gensim word2vec matplotlib
 	touch $@
 
 # bench.py takes BENCH_ARGS (e.g. BENCH_ARGS=--quick); the phrases and vectors

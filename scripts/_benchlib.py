@@ -320,13 +320,18 @@ def wordsim_spearman(v, pairs_path: str, restrict: int = PAIRS_RESTRICT) -> dict
     return {"spearman": r.spearman, "pairs_used": r.used, "pairs_total": r.used + r.skipped}
 
 
-def evaluate_file(path: str, questions: Optional[str], pairs: Optional[str]) -> dict:
+def evaluate_file(path: str, questions: Optional[str], pairs: Optional[str],
+                  simlex: Optional[str] = None) -> dict:
+    """Analogy, WordSim-353 and (given *simlex*, a file in the same word-pair
+    format) SimLex-999 scores of one vectors file."""
     v = load_vectors(path)
     out: dict = {"rows": len(v.words), "eos_row": bool(v.words) and v.words[0] == EOS}
     if questions:
         out["analogy"] = analogy_accuracy(v, questions)
     if pairs:
         out["wordsim"] = wordsim_spearman(v, pairs)
+    if simlex:
+        out["simlex"] = wordsim_spearman(v, simlex)
     return out
 
 
@@ -421,7 +426,8 @@ def _gensim_eval(argv: Sequence[str]) -> None:
     print(json.dumps(out))
 
 
-def evaluate_in_child(path: str, questions: Optional[str], pairs: Optional[str]) -> dict:
+def evaluate_in_child(path: str, questions: Optional[str], pairs: Optional[str],
+                      simlex: Optional[str] = None) -> dict:
     """evaluate_file in a separate process.  A child's peak RSS (ru_maxrss)
     starts at its parent's RSS at fork time, so the benchmark process must stay
     small: loading vectors files in it would inflate every later measurement."""
@@ -430,6 +436,8 @@ def evaluate_in_child(path: str, questions: Optional[str], pairs: Optional[str])
         cmd += ["--questions", questions]
     if pairs:
         cmd += ["--pairs", pairs]
+    if simlex:
+        cmd += ["--simlex", simlex]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
     return json.loads(out)
 
@@ -439,8 +447,9 @@ def _evaluate(argv: Sequence[str]) -> None:
     ap.add_argument("vectors")
     ap.add_argument("--questions")
     ap.add_argument("--pairs")
+    ap.add_argument("--simlex")
     a = ap.parse_args(argv)
-    print(json.dumps(evaluate_file(a.vectors, a.questions, a.pairs)))
+    print(json.dumps(evaluate_file(a.vectors, a.questions, a.pairs, a.simlex)))
 
 
 def summarise_sections(sections: Sequence[dict]) -> dict:
