@@ -151,13 +151,15 @@ def table(rows: Sequence[dict], markdown: bool = False) -> str:
     lines = []
     for (model, name, it), runs in sorted(groups(rows).items()):
         cells = [model, name, it, len(runs)]
-        for key, spec in (("wall_s", ".1f"), ("analogy", ".2f"), ("wordsim", ".3f"), ("simlex", ".3f")):
+        cells.append(f"{statistics.fmean(float(r['wall_s']) for r in runs):.0f}")
+        cells.append(f"{statistics.fmean(float(r['user_s']) + float(r['sys_s']) for r in runs):.0f}")
+        for key, spec in (("analogy", ".2f"), ("wordsim", ".3f"), ("simlex", ".3f")):
             m, s = mean_std([float(r[key]) for r in runs])
             cells.append(f"{m:{spec}}" + ("" if math.isnan(s) else f" ± {s:{spec}}"))
-        cells.append(f"{statistics.fmean(float(r['load1_before']) for r in runs):.1f}")
+        cells.append(f"{statistics.fmean(float(r['others_cpu_percent']) for r in runs):.0f}")
         lines.append(cells)
-    return bl.format_table(["model", "tool / setting", "epochs", "runs", "wall s", "analogy %",
-                            "WordSim-353", "SimLex-999", "load"], lines, markdown=markdown)
+    return bl.format_table(["model", "tool / setting", "epochs", "runs", "wall s", "CPU s", "analogy %",
+                            "WordSim-353", "SimLex-999", "others' CPU %"], lines, markdown=markdown)
 
 
 def plot(rows: Sequence[dict], out_dir: str, corpus: str, metrics: Sequence[str]) -> List[str]:
