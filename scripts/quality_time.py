@@ -162,7 +162,12 @@ def table(rows: Sequence[dict], markdown: bool = False) -> str:
                             "WordSim-353", "SimLex-999", "others' CPU %"], lines, markdown=markdown)
 
 
-def plot(rows: Sequence[dict], out_dir: str, corpus: str, metrics: Sequence[str]) -> List[str]:
+def seconds(r: dict, x: str) -> float:
+    """The run's wall seconds, or its CPU seconds (user + system) with x="cpu"."""
+    return float(r["wall_s"]) if x == "wall" else float(r["user_s"]) + float(r["sys_s"])
+
+
+def plot(rows: Sequence[dict], out_dir: str, corpus: str, metrics: Sequence[str], x: str = "wall") -> List[str]:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -178,19 +183,19 @@ def plot(rows: Sequence[dict], out_dir: str, corpus: str, metrics: Sequence[str]
             names = sorted({name for (m, name, _) in by if m == model})
             for name in names:
                 pts = sorted((it, runs) for (m, n, it), runs in by.items() if m == model and n == name)
-                xs = [statistics.fmean(float(r["wall_s"]) for r in runs) for _, runs in pts]
+                xs = [statistics.fmean(seconds(r, x) for r in runs) for _, runs in pts]
                 ys = [mean_std([float(r[metric]) for r in runs]) for _, runs in pts]
                 ax.errorbar(xs, [y for y, _ in ys], yerr=[0 if math.isnan(s) else s for _, s in ys],
                             marker="o", capsize=3, label=name)
                 for x, (y, _), (it, _) in zip(xs, ys, pts):
                     ax.annotate(str(it), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
             ax.set_title(f"{'skip-gram' if model == 'sg' else 'CBOW'}, negative sampling")
-            ax.set_xlabel("wall seconds (vocabulary + training + saving)")
+            ax.set_xlabel("wall seconds, whole run" if x == "wall" else "CPU seconds (user + system), whole run")
             ax.set_ylabel(METRICS[metric])
             ax.grid(alpha=0.3)
             if names:
                 ax.legend(fontsize=8)
-        fig.suptitle(f"{METRICS[metric]} against wall time on {corpus} "
+        fig.suptitle(f"{METRICS[metric]} against {'wall' if x == 'wall' else 'CPU'} time on {corpus} "
                      f"(numbers at points: epochs; bars: std over runs)", fontsize=10)
         fig.tight_layout()
         path = os.path.join(out_dir, f"quality-time-{metric}.png")
@@ -222,11 +227,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         p.add_argument("--corpus", default="wiki17m.txt.gz", help="which corpus's rows [default: wiki17m.txt.gz]")
     plot_p.add_argument("--out", default=DOCS, help="folder for the PNGs [default: docs]")
     plot_p.add_argument("--metrics", default="analogy,wordsim", help="comma list of analogy, wordsim, simlex")
+    plot_p.add_argument("--x", choices=("wall", "cpu"), default="wall",
+                        help="time axis: wall seconds, or CPU seconds (steadier on a busy machine) [default: wall]")
     table_p.add_argument("--markdown", action="store_true")
     args = ap.parse_args(argv)
 
     if args.cmd == "plot":
-        for path in plot(read_rows(args.csv, args.corpus), args.out, args.corpus, args.metrics.split(",")):
+        for path in plot(read_rows(args.csv, args.corpus), args.out, args.corpus, args.metrics.split(","), args.x):
             print(path)
         return 0
     if args.cmd == "table":
