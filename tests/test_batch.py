@@ -12,28 +12,10 @@ from w2v.config import Params
 from w2v.corpus import count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model
-from w2vtest import assert_one_line_error
+from w2vtest import SplitMix as Rng, assert_one_line_error
 from test_training import BASE, MODES, assert_learned, planted, train_cli, train_model  # noqa: F401
 
-M64 = (1 << 64) - 1
 f32 = np.float32
-
-
-class Rng:
-    """The kernels' per-thread generator (splitmix64, _common.pxd), in Python."""
-
-    def __init__(self, state: int) -> None:
-        self.state = state
-
-    def next(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return z ^ (z >> 31)
-
-    def below(self, n: int) -> int:
-        return ((self.next() >> 32) * n) >> 32
 
 
 def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts):

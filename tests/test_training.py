@@ -362,14 +362,7 @@ def test_long_lines_split_at_1000_words_and_alpha_decays_within_an_epoch(tmp_pat
         line 6: 5000 words and </s>: counted at the end of the epoch.
     The same updates, written out in numpy, must give the same vectors (up to
     float rounding, which the tiny vocabulary amplifies to ~1e-5)."""
-    rng = np.random.default_rng(2)
-    words = [b"w%d" % i for i in range(40)]
-    probs = 1 / np.arange(1, 41)
-    lines = [b" ".join(words[i] for i in rng.choice(40, size=n, p=probs / probs.sum()))
-             for n in (2500, 999, 1000, 1001, 4700, 5000)]
-    (tmp_path / "t.txt").write_bytes(b"\n".join(lines) + b"\n")
-    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
-    assert len(corpus) == 15_206 and len(corpus.vocab) == 41
+    corpus = _long_lines_corpus(tmp_path)
     model, _ = train_model(Params(size=4, window=1, sample=0, hs=1, negative=0, iter=1, min_count=1,
                                   cbow=1, alpha=0.01), corpus)
     syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 41, 4, 1, 1, start=0.01)

@@ -142,3 +142,25 @@ def planted_corpus(path, groups: int = 8, per_group: int = 10, tokens: int = 100
     with open(path, "wb") as f:
         f.write(b"".join(b" ".join(flat[i] for i in row) + b"\n" for row in ids.tolist()))
     return names
+
+
+M64 = (1 << 64) - 1
+
+
+class SplitMix:
+    """The kernels' per-thread random stream (splitmix64, cython_src/w2v/_common.pxd),
+    in Python, for references that replay the kernel's draws."""
+
+    def __init__(self, state: int) -> None:
+        self.state = state
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & M64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        """Uniform in [0, n) from the high 32 bits (rng_below)."""
+        return ((self.next() >> 32) * n) >> 32

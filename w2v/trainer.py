@@ -165,9 +165,9 @@ class Trainer:
         lock = threading.Lock()
         workers = [threading.Thread(target=self._work, args=(queue, lock), name=f"w2v-train-{i}", daemon=True)
                    for i in range(min(self.threads, len(queue)))]
-        for t in workers:
-            t.start()
         try:
+            for t in workers:
+                t.start()
             while any(t.is_alive() for t in workers):
                 time.sleep(POLL)
                 now = time.monotonic()
@@ -179,7 +179,8 @@ class Trainer:
             if any(t.is_alive() for t in workers):
                 self.kernel.pause()
             for t in workers:
-                t.join()
+                if t.ident is not None:      # started (a stop may come between two starts)
+                    t.join()
             self.kernel.unpause()
             self._collect()
         if self._errors:
@@ -224,13 +225,15 @@ class Trainer:
         loss = self.running_loss()
         wall = max(time.monotonic() - self._epoch_start, 1e-9)
         words = pr.words_done - self._epoch_words
+        # the epoch's end in as few steps as possible (a stop signal may come
+        # between any two): streams back to their starts, then the epoch count
+        for st in self.states:
+            st.loss, st.examples = 0.0, 0
+        for s in pr.streams:
+            s.pos, s.begun, s.loss, s.examples = s.start, False, 0.0, 0
         pr.losses.append(loss)
         pr.epoch += 1
         pr.seconds = seconds
-        for s, st in zip(pr.streams, self.states):
-            s.pos, s.begun = s.start, False
-            st.loss, st.examples = 0.0, 0
-            s.loss, s.examples = 0.0, 0
         info = EpochInfo(pr.epoch, pr.epochs, loss, words / wall, float(self.kernel.alpha), seconds, model)
         self.reporter.info(f"epoch {pr.epoch}/{pr.epochs}: loss {loss:.4f} per example, "
                            f"{_rate(info.words_per_sec)} words/s")
