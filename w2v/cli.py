@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Optional
 
 import click
@@ -379,6 +380,8 @@ def _error_exit(line: str, code: int, local: bool = False) -> None:
     dist = current()
     if dist is not None and local:
         click.echo(line if dist.rank == 0 else f"{line} (rank {dist.rank})", err=True)
+        sys.stderr.flush()
+        time.sleep(0.5)       # let mpiexec forward the line before the abort ends every rank
         dist.abort(code)
     if (dist.rank if dist is not None else env_rank()) == 0:
         click.echo(line, err=True)
