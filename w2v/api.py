@@ -52,7 +52,7 @@ class Model(_model.Model):
         job = _job(corpus, threads, debug, verbose, update_vocab=int(bool(update_vocab)),
                    continue_from="<model>")
         merged = self.params.replace(**params)
-        reporter = _reporter(job)
+        reporter = Reporter(job.debug)
         source = _source(corpus)
         m, corpus_ids = _continue_model(merged, job, given, source, reporter, base=self)
         plan(m, len(corpus_ids.ids), job.effective_threads(), corpus_ids.fingerprint)
@@ -62,34 +62,30 @@ class Model(_model.Model):
         return self
 
 
-def _job(corpus: Corpus, threads: Optional[int], debug: int, verbose: bool, **kw) -> TrainJob:
-    train = corpus if isinstance(corpus, str) else "<sentences>"
-    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, str) for c in corpus) \
-            and _all_paths(corpus):
-        train = tuple(corpus)
-    extra = {} if threads is None else {"threads": threads}
-    return TrainJob(train=train, debug=max(int(debug), 1 if verbose else 0), **extra, **kw)
-
-
-def _all_paths(items: Sequence[str]) -> bool:
+def _paths(corpus: Corpus) -> Optional[tuple]:
+    """The files *corpus* names (a path, or a list of existing paths), or None
+    for an iterable of sentences."""
     import os
 
-    return all(os.path.exists(p) or p == "-" for p in items)
+    if isinstance(corpus, str):
+        return (corpus,)
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, str) for c in corpus) \
+            and all(os.path.exists(p) or p == "-" for p in corpus):
+        return tuple(corpus)
+    return None
+
+
+def _job(corpus: Corpus, threads: Optional[int], debug: int, verbose: bool, **kw) -> TrainJob:
+    extra = {} if threads is None else {"threads": threads}
+    return TrainJob(train=_paths(corpus) or "<sentences>", debug=max(int(debug), 1 if verbose else 0),
+                    **extra, **kw)
 
 
 def _source(corpus: Corpus):
     from .corpus import TextSource
 
-    if isinstance(corpus, str):
-        return TextSource([corpus])
-    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(c, str) for c in corpus) \
-            and _all_paths(corpus):
-        return TextSource(list(corpus))
-    return TextSource(sentences=corpus)
-
-
-def _reporter(job: TrainJob) -> Reporter:
-    return Reporter(job.debug)
+    paths = _paths(corpus)
+    return TextSource(list(paths)) if paths else TextSource(sentences=corpus)
 
 
 def _with_log(callbacks: Sequence[Callable]) -> list:
@@ -114,7 +110,7 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     p = Params(**params)
     job = _job(corpus, threads, debug, verbose, read_vocab=read_vocab, init_vectors=init_vectors)
     source = _source(corpus)
-    m = run(p, job, _reporter(job), given=set(params) | ({"threads"} if threads else set()),
+    m = run(p, job, Reporter(job.debug), given=set(params) | ({"threads"} if threads else set()),
             source=source, callbacks=_with_log(callbacks))
     out = Model.__new__(Model)
     out.__dict__.update(m.__dict__)

@@ -275,14 +275,20 @@ class Model:
         return cls(params, vocab, syn0, syn1, syn1neg, progress, job, path)
 
 
+def check_update_vocab(params: Params) -> None:
+    """-update-vocab needs negative sampling: a new Huffman tree would make
+    the trained syn1 rows meaningless."""
+    if params.hs:
+        raise W2VError("-update-vocab 1 cannot be used with -hs 1: a new Huffman tree would "
+                       "make the trained syn1 rows meaningless (use -negative N with -hs 0)")
+
+
 def with_updated_vocab(model: Model, new: Vocab) -> Model:
     """The model over a grown vocabulary (-update-vocab): *new* holds the
     summed counts of every old word (and of new words), in C's order; rows
     move with their words, new words get C's initial syn0 rows and zero
     context rows."""
-    if model.params.hs:
-        raise W2VError("-update-vocab 1 cannot be used with -hs 1: a new Huffman tree would "
-                       "make the trained syn1 rows meaningless (use -negative N with -hs 0)")
+    check_update_vocab(model.params)
     old_index = model.vocab.index
     V, D = len(new), model.params.size
     src = np.array([old_index.get(w, -1) for w in new.words], dtype=np.int64)

@@ -15,7 +15,7 @@ from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
 from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
 from .io import check_share, check_writable, expand_inputs, same_file
-from .model import Model, merge_counts, with_updated_vocab
+from .model import Model, check_update_vocab, merge_counts, with_updated_vocab
 from .progress import Reporter
 from .trainer import Checkpointer, Trainer, plan
 from .vocab import Vocab
@@ -135,8 +135,7 @@ def _continue_model(params: Params, job: TrainJob, given: Set[str], source: Text
         keep["alpha"] = base.params.alpha
     new_params = base.params.replace(**keep)
     if job.update_vocab:
-        if base.params.hs:
-            with_updated_vocab(base, base.vocab)          # the one-line error for -hs 1
+        check_update_vocab(base.params)
         counted = count_corpus(source, 0, reporter, new_params.max_vocab_entries)
         merged = merge_counts(base.vocab, counted.vocab.words, counted.vocab.counts, new_params.min_count)
         model = with_updated_vocab(base, merged)
