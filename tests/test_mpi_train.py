@@ -227,6 +227,12 @@ def test_stopped_job_checkpoints_and_resumes(planted2, tmp_path):
                                           sum(q.corpus_words for q in pr.ranks)) <= 1
     assert sum(len(r.streams) for r in pr.ranks) == 2
 
+    three = Model.load(str(tmp_path / "ck.w2vm"), mmap=False)
+    three.progress.ranks.append(three.progress.ranks[1])
+    three.save(str(tmp_path / "three.w2vm"), checkpoint=True)
+    assert_one_line_error(w2v_mpi(tmp_path, "-resume", "three.w2vm"),
+                          contains="'three.w2vm' was written by 3 processes, this run has 2 processes: "
+                                   "resume it with mpiexec -n 3 w2v train -resume three.w2vm")
     assert_one_line_error(run_w2v(["train", "-resume", "ck.w2vm"], str(tmp_path)),
                           contains="'ck.w2vm' was written by 2 processes, this run has one process: "
                                    "resume it with mpiexec -n 2 w2v train -resume ck.w2vm")
