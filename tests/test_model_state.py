@@ -498,3 +498,28 @@ def test_model_file_checks_its_hyperparameters(tmp_path):
     with pytest.raises(W2VError, match="invalid hyperparameters: -window must be between 1 and 10000"):
         w2v.Model.load(str(tmp_path / "bad.w2vm"))
     assert os.path.exists(tmp_path / "bad.w2vm")
+
+
+def test_checkpoint_of_several_processes_keeps_every_rank_s_progress(tmp_path):
+    """The records of K ranks (mpiexec) round-trip through the file; a
+    record out of range is a one-line error; a plain model has none."""
+    (tmp_path / "t.txt").write_bytes(TINY * 10)
+    m = w2v.train(str(tmp_path / "t.txt"), size=4, iter=2, min_count=1, threads=2)
+    pr = m.progress
+    other = pr.own()
+    other.words_done = 77
+    other.streams[0].pos, other.streams[0].rng = other.streams[0].start + 1, (1 << 64) - 1
+    pr.ranks, pr.job_words = [pr.own(), other], 123
+    m.save(str(tmp_path / "ck.w2vm"), checkpoint=True)
+    m.save(str(tmp_path / "plain.w2vm"))
+    back = w2v.Model.load(str(tmp_path / "ck.w2vm")).progress
+    assert back.job_words == 123 and len(back.ranks) == 2
+    r1 = back.for_rank(1)
+    assert (r1.words_done, r1.corpus_words, r1.epoch, r1.epochs, r1.job_words) == (77, pr.corpus_words, 2, 2, 123)
+    assert r1.streams == other.streams and r1.losses == pr.losses
+    assert back.for_rank(0).streams == pr.streams
+    assert not w2v.Model.load(str(tmp_path / "plain.w2vm")).progress.ranks
+    other.streams[0].pos = other.streams[0].end + 1          # beyond the stream's share
+    m.save(str(tmp_path / "bad.w2vm"), checkpoint=True)
+    with pytest.raises(W2VError, match=r"invalid progress \(stream 0 is out of range\)"):
+        w2v.Model.load(str(tmp_path / "bad.w2vm"))

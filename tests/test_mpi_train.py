@@ -14,7 +14,8 @@ import pytest
 
 from mpitest import clean_env, mpiexec, needs_mpi, run_mpi, run_script
 from test_training import BASE, MODES, assert_learned, planted
-from w2vtest import assert_one_line_error, console_script
+from w2v.model import Model
+from w2vtest import assert_one_line_error, console_script, run_w2v
 
 pytestmark = needs_mpi
 
@@ -136,25 +137,31 @@ def _pids_with(tag: str):
     return pids
 
 
-def _job_and_rank1(folder, tmp_path, *extra):
+LONG_JOB = ("-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0")
+
+
+def _job_and_rank1(folder, tmp_path, *extra, job=LONG_JOB, ready=None):
     """Start a long 2-rank job; returns the mpiexec process and rank 1's pid
-    (found by a tag in its environment), once it has trained a moment."""
+    (found by a tag in its environment), once it has trained a moment (or,
+    given *ready*, once that file exists)."""
     tag = uuid.uuid4().hex
     env = clean_env()
     env["W2V_TEST_TAG"] = tag
     p = subprocess.Popen([mpiexec(), "-n", "2", console_script(), "train", "-train", str(folder / "corpus.txt"),
-                          "-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0",
-                          *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          *job, *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     victims = []
     while not victims and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.3)
         victims = [v for v in _pids_with(tag) if v != p.pid]
-    if not victims:
+    while ready is not None and not os.path.exists(ready) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    if not victims or p.poll() is not None:
         p.kill()
         p.wait()
-        pytest.fail("rank 1 not found")
-    time.sleep(1.5)
+        pytest.fail(f"rank 1 not found or the job ended: {p.stderr.read()!r}")
+    if ready is None:
+        time.sleep(1.5)
     return p, victims[0]
 
 
@@ -174,18 +181,98 @@ def test_a_killed_rank_ends_the_job(planted2, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def _signal_and_wait(p, pid, sig):
+    """Send *sig* to *pid* (a rank of job *p*) and wait for the job; its stderr."""
+    try:
+        os.kill(pid, sig)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return err
+
+
 def test_a_stop_signal_to_one_rank_stops_all(planted2, tmp_path):
     """Slurm's --signal=USR1@T (or a kill) reaching one rank: every rank stops
     at the next round; one message, no output."""
     folder, _ = planted2
     p, rank1 = _job_and_rank1(folder, tmp_path, "-sync-every", "0.1")
-    try:
-        os.kill(rank1, signal.SIGUSR1)
-        out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    err = _signal_and_wait(p, rank1, signal.SIGUSR1)
     assert p.returncode != 0
     assert err.decode().splitlines() == ["w2v train: interrupted: training stopped, no output written"], err
     assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------------------------ checkpoints, -resume, -continue
+def test_stopped_job_checkpoints_and_resumes(planted2, tmp_path):
+    """SIGTERM to one rank with -checkpoint: one file with both ranks'
+    progress; -resume on 2 ranks finishes where it said and learns; the
+    checkpoint under one process, or another text, is a clear error."""
+    folder, groups = planted2
+    job = ("-output", "v.bin", *BASE, "-iter", "40", "-threads", "1", "-sync-every", "0.05",
+           "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.004")
+    p, rank1 = _job_and_rank1(folder, tmp_path, job=job, ready=tmp_path / "ck.w2vm")
+    err = _signal_and_wait(p, rank1, signal.SIGTERM)
+    assert p.returncode == 143, err
+    last = err.decode().splitlines()
+    assert len(last) == 1 and last[0].startswith("w2v train: interrupted: stopped at epoch ") and \
+        last[0].endswith("resume with: mpiexec -n 2 w2v train -resume ck.w2vm"), err
+    assert sorted(os.listdir(tmp_path)) == ["ck.w2vm"]
+    ck = Model.load(str(tmp_path / "ck.w2vm"))
+    pr = ck.progress
+    assert len(pr.ranks) == 2 and not pr.finished and 0 < pr.job_words < 40 * 100_000
+    for r in pr.ranks:      # each rank's words: the job's, scaled to its share
+        assert r.corpus_words > 0 and abs(r.words_done - pr.job_words * r.corpus_words /
+                                          sum(q.corpus_words for q in pr.ranks)) <= 1
+    assert sum(len(r.streams) for r in pr.ranks) == 2
+
+    three = Model.load(str(tmp_path / "ck.w2vm"), mmap=False)
+    three.progress.ranks.append(three.progress.ranks[1])
+    three.save(str(tmp_path / "three.w2vm"), checkpoint=True)
+    assert_one_line_error(w2v_mpi(tmp_path, "-resume", "three.w2vm"),
+                          contains="'three.w2vm' was written by 3 processes, this run has 2 processes: "
+                                   "resume it with mpiexec -n 3 w2v train -resume three.w2vm")
+    assert_one_line_error(run_w2v(["train", "-resume", "ck.w2vm"], str(tmp_path)),
+                          contains="'ck.w2vm' was written by 2 processes, this run has one process: "
+                                   "resume it with mpiexec -n 2 w2v train -resume ck.w2vm")
+    (tmp_path / "other.txt").write_bytes((folder / "corpus.txt").read_bytes()[:-2000] + b"\n")
+    assert_one_line_error(w2v_mpi(tmp_path, "-resume", "ck.w2vm", "-train", "other.txt"),
+                          contains="is not the text this checkpoint was trained on")
+    r = w2v_mpi(tmp_path, "-resume", "ck.w2vm", "-debug", "1", "-save-model", "m.w2vm")
+    assert r.returncode == 0, r
+    assert f"Resuming at epoch {pr.epoch + 1}/40, {pr.job_words} words done" in r.err_lines, r
+    assert_learned(tmp_path / "v.bin", groups)
+    done = Model.load(str(tmp_path / "m.w2vm"))
+    assert done.progress.finished and done.epoch == 40 and not done.progress.ranks
+
+    assert_one_line_error(w2v_mpi(tmp_path, "-resume", "m.w2vm"), contains="use -continue")
+    one = run_w2v(["train", "-train", str(folder / "corpus.txt"), "-iter", "1", "-size", "4", "-min-count", "1",
+                   "-debug", "0", "-checkpoint", "one.w2vm"], str(tmp_path))
+    assert one.returncode == 0, one
+    assert_one_line_error(w2v_mpi(tmp_path, "-resume", "one.w2vm", "-output", "x.bin"),
+                          contains="'one.w2vm' was written by one process, this run has 2 processes: "
+                                   "resume it with w2v train -resume one.w2vm")
+    assert not (tmp_path / "x.bin").exists()
+
+
+def test_continue_on_two_ranks_with_periodic_checkpoints(planted2, tmp_path):
+    folder, groups = planted2
+    corpus = str(folder / "corpus.txt")
+    one = run_w2v(["train", "-train", corpus, *BASE, "-iter", "1", "-threads", "1", "-save-model", "m.w2vm"],
+                  str(tmp_path))
+    assert one.returncode == 0, one
+    r = w2v_mpi(tmp_path, "-continue", "m.w2vm", "-train", corpus, "-output", "v.bin", "-iter", "20",
+                "-threads", "1", "-sync-every", "0.02", "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.002",
+                "-binary", "1", "-debug", "0")
+    assert r.returncode == 0 and r.stderr == b"", r
+    assert_learned(tmp_path / "v.bin", groups)
+    ck = Model.load(str(tmp_path / "ck.w2vm"))     # the last periodic one, written while training
+    assert len(ck.progress.ranks) == 2 and ck.progress.runs == 1 and ck.progress.epochs == 20
+    assert ck.params.size == 16 and ck.job.continue_from == "m.w2vm"
+    assert_one_line_error(w2v_mpi(tmp_path, "-continue", "m.w2vm", "-train", corpus, "-output", "u.bin",
+                                  "-update-vocab", "1"),
+                          contains="-update-vocab 1 is not supported with several processes")
+    assert_one_line_error(w2v_mpi(tmp_path, "-continue", "v.bin", "-train", corpus, "-output", "u.bin"),
+                          contains="not a w2v model")
+    assert not (tmp_path / "u.bin").exists()

@@ -133,12 +133,14 @@ def _j(name: str):
                    "w2v.Model.load and -continue read it.")
 @click.option("-checkpoint", "checkpoint", metavar="FILE", default=None,
               help="Keep the training state in FILE (rewritten at every epoch end and every "
-                   "-checkpoint-every minutes, and on Ctrl-C or SIGTERM); -resume FILE finishes the run.")
+                   "-checkpoint-every minutes, and on Ctrl-C or SIGTERM; under mpiexec every "
+                   "-checkpoint-every minutes and on a stop); -resume FILE finishes the run.")
 @click.option("-checkpoint-every", "checkpoint_every", type=float, default=_j("checkpoint_every"),
               show_default=True, help="Minutes between checkpoints within an epoch.")
 @click.option("-resume", "resume", metavar="FILE", default=None,
               help="Finish an interrupted run from its checkpoint (the flags not given come from it; "
-                   "hyperparameters cannot change; -train must be the same text).")
+                   "hyperparameters cannot change; -train must be the same text; under mpiexec, the "
+                   "same number of processes).")
 @click.option("-continue", "continue_from", metavar="MODEL", default=None,
               help="Train a saved model (-save-model) -iter more epochs on -train, with a fresh "
                    "learning-rate schedule.")

@@ -385,6 +385,7 @@ class RankSync:
         self.poll = poll
         self.global_words = 0
         self.stop_requested = False
+        self.save_requested = False       # this round writes a checkpoint
         self.stats = SyncStats()
         self.gain = 1.0 / self.size
         self.bases = {}
@@ -403,13 +404,15 @@ class RankSync:
         self.stats.seconds += time.perf_counter() - t0
         self.stats.cpu_seconds += time.thread_time() - c0
 
-    def sync(self, active: bool, words_delta: int, stop: bool = False) -> Tuple[bool, int]:
+    def sync(self, active: bool, words_delta: int, stop: bool = False, save: bool = False) -> Tuple[bool, int]:
         """Sum the flags and word counts; returns (any rank active, words done
-        by all ranks so far).  Waits by polling with sleeps, not spinning."""
+        by all ranks so far); *save*: this rank asks for a checkpoint at this
+        round (``save_requested`` says whether any rank did).  Waits by
+        polling with sleeps, not spinning."""
         t0, c0 = time.perf_counter(), time.thread_time()
-        send = np.array([1 if active else 0, int(words_delta), 1 if stop else 0, self.stats.rounds + 1],
-                        dtype=np.int64)
-        recv = np.zeros(4, dtype=np.int64)
+        send = np.array([1 if active else 0, int(words_delta), 1 if stop else 0, self.stats.rounds + 1,
+                         1 if save else 0], dtype=np.int64)
+        recv = np.zeros(5, dtype=np.int64)
         req = self.comm.Iallreduce(send, recv, op=self.MPI.SUM)
         while not req.Test():
             time.sleep(self.poll)
@@ -419,6 +422,7 @@ class RankSync:
             raise RuntimeError(f"rank {self.rank} is at round {self.stats.rounds}, out of step with the others")
         self.global_words += int(recv[1])
         self.stop_requested = self.stop_requested or bool(recv[2])
+        self.save_requested = bool(recv[4])
         return bool(recv[0]), self.global_words
 
     def average(self, arrays: Sequence[Optional[np.ndarray]], rows: Optional[int] = None) -> int:
@@ -537,12 +541,21 @@ class TrainerSync:
     changes since the last round), from a copy of the rows as they were then
     (*gain* 1/K is the plain average, which needs no copy).  The learning rate
     follows the job's progress: after each round this rank's word counter is
-    set to the words done by all ranks, scaled to its share of the text."""
+    set to the words done by all ranks, scaled to its share of the text.
+
+    With a *checkpoint* (:class:`w2v.trainer.Checkpointer`), rank 0's clock
+    says when one is due (a flag in the round's control sum) and a stop
+    writes one too: :meth:`write_checkpoint`.  *job_words*: the words the
+    whole job had done when it was checkpointed (on -resume)."""
 
     def __init__(self, dist: Dist, model, interval: float, gain: float = 1.0,
-                 chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS) -> None:
+                 chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS, checkpoint=None,
+                 job_words: int = 0) -> None:
         self.dist = dist
         self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows)
+        self.rs.global_words = int(job_words)      # a resumed job's words so far
+        # a w2v.trainer.Checkpointer (rank 0's clock says when; rank 0 writes)
+        self.checkpoint = checkpoint
         self.arrays = [a for a in (model.syn0, model.syn1, model.syn1neg) if a is not None]
         self.rs.track(self.arrays, gain)
         local = int(model.progress.corpus_words)
@@ -581,18 +594,47 @@ class TrainerSync:
     def _round(self, trainer, active: bool) -> bool:
         kernel = trainer.kernel
         done = int(kernel.words_done)
-        any_active, words = self.rs.sync(active, done - self.reported, stop=self.signum != 0)
+        ck = self.checkpoint
+        save = ck is not None and self.dist.rank == 0 and ck.due(time.monotonic())
+        any_active, words = self.rs.sync(active, done - self.reported, stop=self.signum != 0, save=save)
+        self.reported = int(round(words * self.scale))
+        kernel.words_done = self.reported
         if self.rs.stop_requested:
+            if ck is not None:
+                self.write_checkpoint(trainer)
             raise Stopped(self.signum or 15)     # another rank got the signal: as SIGTERM
         self.rs.average_hot(self.arrays)
         if not any_active:
             # every rank has finished the epoch: the barrier, everything combined
             self.rs.epoch_end(self.arrays)
             self.at_barrier = True
-        self.reported = int(round(words * self.scale))
-        kernel.words_done = self.reported
+        if self.rs.save_requested and ck is not None:
+            self.write_checkpoint(trainer, combined=not any_active)
         self.next_at = time.monotonic() + self.interval
         return any_active
+
+    def write_checkpoint(self, trainer, combined: bool = False) -> None:
+        """Every rank, at a round: all rows combined (the ranks' matrices are
+        then identical), every rank's progress gathered to rank 0, which
+        writes one file with the model and the K progress records
+        (*combined*: the rows already are)."""
+        if not combined:
+            self.rs.epoch_end(self.arrays)
+        trainer.collect()
+        model = trainer.model
+        pr = model.progress
+        records = self.dist.comm.gather(pr.own(), root=0)
+
+        def write() -> None:
+            if self.dist.rank == 0:
+                pr.ranks, pr.job_words = records, self.rs.global_words
+                try:
+                    self.checkpoint.write(model)
+                finally:
+                    pr.ranks, pr.job_words = [], 0
+
+        self.dist.collective(write)
+        self.checkpoint.last = time.monotonic()
 
     def sync(self, trainer, active: bool = True) -> None:
         self._round(trainer, active)

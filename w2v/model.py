@@ -77,6 +77,23 @@ class Progress:
     losses: List[float] = field(default_factory=list)     # per finished epoch, per example
     seconds: float = 0.0            # training time so far
     runs: int = 0                   # training runs finished before this one
+    # a checkpoint of K > 1 processes (mpiexec): every rank's own progress
+    # (words_done, corpus_words, fingerprint, losses, streams; the rest is
+    # shared) and the words done by the whole job; empty for one process
+    ranks: List["Progress"] = field(default_factory=list)
+    job_words: int = 0
+
+    def own(self) -> "Progress":
+        """A copy of the fields that differ between the processes of one job."""
+        return Progress(words_done=self.words_done, corpus_words=self.corpus_words, fingerprint=self.fingerprint,
+                        streams=[Stream(**vars(s)) for s in self.streams], losses=list(self.losses))
+
+    def for_rank(self, rank: int) -> "Progress":
+        """Rank *rank*'s progress in a checkpoint of several processes."""
+        pr = self.ranks[rank].own()
+        pr.epochs, pr.epoch, pr.seconds, pr.runs = self.epochs, self.epoch, self.seconds, self.runs
+        pr.job_words = self.job_words
+        return pr
 
     @property
     def finished(self) -> bool:
@@ -204,6 +221,8 @@ class Model:
                          "seconds": pr.seconds, "runs": pr.runs},
             "job": self.job.to_dict() if checkpoint and self.job is not None else None,
         }
+        if checkpoint and pr.ranks:
+            meta["ranks"] = {"job_words": pr.job_words, "records": [_rank_record(r) for r in pr.ranks]}
         modelfile.write(path, arrays, meta, what)
 
     @classmethod
@@ -257,22 +276,51 @@ class Model:
                                 corpus_words=int(p["corpus_words"]), fingerprint=str(p["fingerprint"]),
                                 seconds=float(p["seconds"]), runs=int(p.get("runs", 0)),
                                 losses=[float(x) for x in need("losses")])
-            cols = {name: need("streams." + name) for name, _ in _STREAM_ARRAYS}
-            n = len(cols["start"])
-            if any(c.shape != (n,) for c in cols.values()):
-                raise ValueError("stream arrays differ in length")
-            for k in range(n):
-                s = Stream(**{name: (bool(cols[name][k]) if name == "begun" else cols[name][k].item())
-                              for name, _ in _STREAM_ARRAYS})
-                if not 0 <= s.start <= s.pos <= s.end <= progress.corpus_words or s.pending < 0:
-                    raise ValueError(f"stream {k} is out of range")
-                progress.streams.append(s)
+            progress.streams = _streams({name: need("streams." + name) for name, _ in _STREAM_ARRAYS},
+                                        progress.corpus_words)
             if not 0 <= progress.epoch <= progress.epochs or progress.words_done < 0:
                 raise ValueError("epoch or word count out of range")
-        except (KeyError, TypeError, ValueError) as exc:
+            if "ranks" in meta:
+                progress.job_words = int(meta["ranks"]["job_words"])
+                progress.ranks = [_rank_progress(r) for r in meta["ranks"]["records"]]
+                if len(progress.ranks) < 2 or progress.job_words < 0:
+                    raise ValueError("bad records of the processes")
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise bad(f"invalid progress ({exc})") from None
         job = TrainJob.from_dict(meta["job"], f"{what} {path!r}") if isinstance(meta.get("job"), dict) else None
         return cls(params, vocab, syn0, syn1, syn1neg, progress, job, path)
+
+
+def _streams(cols: Dict[str, object], corpus_words: int) -> List[Stream]:
+    """Streams from their columns ({field: sequence}), checked against the corpus length."""
+    n = len(cols["start"])
+    if any(np.shape(c) != (n,) for c in cols.values()):
+        raise ValueError("stream arrays differ in length")
+    streams = []
+    for k in range(n):
+        s = Stream(**{name: dtype(cols[name][k]).item() if name != "begun" else bool(cols[name][k])
+                      for name, dtype in _STREAM_ARRAYS})
+        if not 0 <= s.start <= s.pos <= s.end <= corpus_words or s.pending < 0:
+            raise ValueError(f"stream {k} is out of range")
+        streams.append(s)
+    return streams
+
+
+def _rank_record(pr: Progress) -> dict:
+    """One process's own progress as JSON (a checkpoint of several processes)."""
+    return {"words_done": pr.words_done, "corpus_words": pr.corpus_words, "fingerprint": pr.fingerprint,
+            "losses": [float(x) for x in pr.losses],
+            "streams": {name: [dtype(getattr(s, name)).item() for s in pr.streams] for name, dtype in _STREAM_ARRAYS}}
+
+
+def _rank_progress(record: dict) -> Progress:
+    """The inverse of :func:`_rank_record` (only the process's own fields)."""
+    pr = Progress(words_done=int(record["words_done"]), corpus_words=int(record["corpus_words"]),
+                  fingerprint=str(record["fingerprint"]), losses=[float(x) for x in record["losses"]])
+    pr.streams = _streams(record["streams"], pr.corpus_words)
+    if pr.words_done < 0 or not pr.streams:
+        raise ValueError("bad record of a process")
+    return pr
 
 
 def check_update_vocab(params: Params) -> None:

@@ -120,10 +120,8 @@ def _remapped(corpus: Corpus, vocab: Vocab) -> Corpus:
             spool.close()
 
 
-def _continue_model(params: Params, job: TrainJob, given: Set[str], source: TextSource,
-                    reporter: Reporter, base: Optional[Model] = None) -> tuple:
-    if base is None:
-        base = Model.load(job.continue_from)
+def _continued_params(params: Params, given: Set[str], base: Model) -> Params:
+    """-continue: the saved model's hyperparameters with the ones given that may change."""
     for name in FIXED_ON_CONTINUE:
         if name in given and getattr(params, name) != getattr(base.params, name):
             raise W2VError(f"-{name} {getattr(params, name)} differs from the model's {getattr(base.params, name)}: "
@@ -133,7 +131,14 @@ def _continue_model(params: Params, job: TrainJob, given: Set[str], source: Text
     keep = {k: getattr(params, k) for k in HYPERPARAMETERS if k in given and k not in FIXED_ON_CONTINUE}
     if "alpha" not in given:
         keep["alpha"] = base.params.alpha
-    new_params = base.params.replace(**keep)
+    return base.params.replace(**keep)
+
+
+def _continue_model(params: Params, job: TrainJob, given: Set[str], source: TextSource,
+                    reporter: Reporter, base: Optional[Model] = None) -> tuple:
+    if base is None:
+        base = Model.load(job.continue_from)
+    new_params = _continued_params(params, given, base)
     if job.update_vocab:
         check_update_vocab(base.params)
         counted = count_corpus(source, 0, reporter, new_params.max_vocab_entries)
@@ -177,8 +182,10 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
     if source is None:
         dist = distributed.init()
         if dist is not None:
-            return _run_ranks(dist, params, job, reporter)
+            return _run_ranks(dist, params, job, reporter, given, resumed)
         job = job.replace(train=tuple(expand_inputs(job.train)))
+    if resumed is not None and resumed.progress.ranks:
+        raise W2VError(_other_ranks(job.resume, len(resumed.progress.ranks), 1))
     reporter = reporter or Reporter(job.debug)
     _check_job(params, job)
     train_always = source is not None
@@ -226,16 +233,30 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
         model = trainer.run()
     except KeyboardInterrupt as exc:
         code = 128 + exc.signum if isinstance(exc, Terminated) else 130
-        if checkpoint is not None:
-            pr = model.progress
-            raise W2VInterrupted(
-                f"stopped at epoch {min(pr.epoch + 1, pr.epochs)}/{pr.epochs} "
-                f"({100.0 * pr.words_done / max(pr.total_words - 1, 1):.1f} % done); checkpoint written to "
-                f"{job.checkpoint}; resume with: w2v train -resume {job.checkpoint}",
-                exit_code=code) from None
-        raise W2VInterrupted("training stopped, no output written", exit_code=code) from None
+        raise _interrupted(model, job, code, "w2v train") from None
     write_outputs(model, job)
     return model
+
+
+def _interrupted(model: Model, job: TrainJob, code: int, command: str) -> W2VInterrupted:
+    """The stop's message: where the checkpoint is and how to resume, or that nothing was written."""
+    if not job.checkpoint:
+        return W2VInterrupted("training stopped, no output written", exit_code=code)
+    pr = model.progress
+    return W2VInterrupted(
+        f"stopped at epoch {min(pr.epoch + 1, pr.epochs)}/{pr.epochs} "
+        f"({100.0 * pr.words_done / max(pr.total_words - 1, 1):.1f} % done); checkpoint written to "
+        f"{job.checkpoint}; resume with: {command} -resume {job.checkpoint}", exit_code=code)
+
+
+def _other_ranks(path: str, written: int, running: int) -> str:
+    """A checkpoint resumed by another number of processes than wrote it."""
+    def procs(n: int) -> str:
+        return "one process" if n == 1 else f"{n} processes"
+
+    how = f"mpiexec -n {written} w2v train" if written > 1 else "w2v train"
+    return (f"checkpoint file {path!r} was written by {procs(written)}, this run has {procs(running)}: "
+            f"resume it with {how} -resume {path}")
 
 
 def _start_line(reporter: Reporter, source: TextSource) -> None:
@@ -246,53 +267,78 @@ def _start_line(reporter: Reporter, source: TextSource) -> None:
         reporter.info(f"Starting training using {source.name}")
 
 
-def _run_ranks(dist, params: Params, job: TrainJob, reporter: Optional[Reporter]) -> Optional[Model]:
+def _run_ranks(dist, params: Params, job: TrainJob, reporter: Optional[Reporter], given: Set[str] = frozenset(),
+               resumed: Optional[Model] = None) -> Optional[Model]:
     """``mpiexec -n K w2v train``: this rank trains its share of the text
-    (:mod:`w2v.distributed`); rank 0 reports and writes the outputs."""
+    (:mod:`w2v.distributed`); rank 0 reports and writes the outputs and the
+    checkpoints.  Every rank reads a -resume checkpoint or a -continue model
+    itself (the same file: identical matrices on every rank)."""
     from . import distributed
 
     lead = dist.rank == 0
     reporter = (reporter or Reporter(job.debug)) if lead else Reporter(0, stream=io.StringIO())
 
-    def setup() -> List[str]:
-        for flag, given in (("-checkpoint", job.checkpoint), ("-resume", job.resume),
-                            ("-continue", job.continue_from)):
-            if given:
-                raise W2VError(f"{flag} is not supported with several processes (mpiexec -n {dist.size}) yet")
+    def setup() -> tuple:
+        if resumed is not None and len(resumed.progress.ranks) != dist.size:
+            raise W2VError(_other_ranks(job.resume, max(1, len(resumed.progress.ranks)), dist.size))
+        if job.continue_from and job.update_vocab:
+            raise W2VError(f"-update-vocab 1 is not supported with several processes (mpiexec -n {dist.size}): "
+                           f"grow the vocabulary with one process")
         if lead:
             _check_job(params, job)
         paths = expand_inputs(job.train)
         check_share(paths, (dist.rank, dist.size))
         TextSource(paths).check()
-        return paths
+        base = resumed
+        if job.continue_from:
+            base = Model.load(job.continue_from)
+            base.params = _continued_params(params, given, base)
+        return paths, base
 
-    paths = dist.collective(setup)
+    paths, base = dist.collective(setup)
     _start_line(reporter, TextSource(paths))
     corpus = distributed.load_corpus(dist, paths, params.min_count, job.read_vocab, params.max_vocab_entries,
-                                     reporter)
-    model = Model.new(params, corpus.vocab)
-    if job.init_vectors:
-        dist.collective(lambda: _init_vectors(model, job.init_vectors, reporter))
+                                     reporter, vocab=base.vocab if base is not None else None)
     threads = job.effective_threads(dist.default_threads())
-    streams = max(1, min(threads, len(corpus.ids)))
-    plan(model, len(corpus.ids), streams, corpus.fingerprint, first_stream=dist.worker_offset(streams))
+    if resumed is not None:
+        model = resumed.writable()
+        model.progress = pr = resumed.progress.for_rank(dist.rank)
+
+        def same_text() -> None:
+            if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
+                raise W2VError(f"-train {TextSource(paths).name} is not the text this checkpoint was trained on "
+                               f"(the share of rank {dist.rank} differs): give -train the same text")
+
+        dist.collective(same_text)
+        if pr.finished:
+            reporter.info("The checkpoint's run is finished: writing its outputs")
+        else:
+            reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.job_words} words done")
+    else:
+        model = base.writable() if base is not None else Model.new(params, corpus.vocab)
+        if job.init_vectors:
+            dist.collective(lambda: _init_vectors(model, job.init_vectors, reporter))
+        streams = max(1, min(threads, len(corpus.ids)))
+        plan(model, len(corpus.ids), streams, corpus.fingerprint, first_stream=dist.worker_offset(streams))
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
     reporter.info(f"Processes: {dist.size}, threads each: {threads}", level=2)
     if job.save_vocab:
         dist.collective(lambda: corpus.vocab.save(job.save_vocab) if lead else None)
-    if not (job.output or job.save_model or job.save_context):
+    if not (job.output or job.save_model or job.save_context or job.checkpoint):
         return None
     model.job = job
     trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter)
-    sync = distributed.TrainerSync(dist, trainer.model, job.sync_every)
+    checkpoint = Checkpointer(job.checkpoint, job.checkpoint_every * 60.0) if job.checkpoint else None
+    sync = distributed.TrainerSync(dist, trainer.model, job.sync_every, checkpoint=checkpoint,
+                                   job_words=model.progress.job_words)
     trainer.sync = sync
     sync.catch_signals()
     try:
         model = trainer.run()
     except KeyboardInterrupt as exc:
-        stopped = W2VInterrupted("training stopped, no output written",
-                                 exit_code=128 + getattr(exc, "signum", 2))
+        stopped = _interrupted(trainer.model, job, 128 + getattr(exc, "signum", 2),
+                               f"mpiexec -n {dist.size} w2v train")
         stopped.collective = True
         raise stopped from None
     finally:

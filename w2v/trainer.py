@@ -123,7 +123,7 @@ class Trainer:
         self._epoch_words = 0
 
     # ------------------------------------------------------------------ state
-    def _collect(self) -> None:
+    def collect(self) -> None:
         """Copy the workers' state into the model's progress (workers idle)."""
         pr = self.model.progress
         for s, st in zip(pr.streams, self.states):
@@ -182,7 +182,7 @@ class Trainer:
                 if t.ident is not None:      # started (a stop may come between two starts)
                     t.join()
             self.kernel.unpause()
-            self._collect()
+            self.collect()
         if self._errors:
             raise self._errors[0]
 
