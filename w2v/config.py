@@ -155,7 +155,7 @@ class TrainJob:
     update_vocab: int = 0
     init_vectors: Optional[str] = None
     # Under MPI (mpiexec -n K): seconds between the ranks' synchronisations.
-    sync_every: float = 1.0
+    sync_every: float = 0.25
 
     def __post_init__(self) -> None:
         train = (self.train,) if isinstance(self.train, str) else tuple(self.train)
