@@ -15,10 +15,14 @@ from the CSV, one line per tool and setting.
     .venv/bin/python scripts/quality_time.py plot        # docs/quality-time-*.png
     .venv/bin/python scripts/quality_time.py table       # mean / std per setting
 
-A setting is ``TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X]`` with TOOL one of
-w2v, c, gensim and MODEL sg or cbow (negative sampling; the other flags are
-bench.py's: -size 100 -window 5 -negative 5 -hs 0 -sample 1e-3 -min-count 5).
-``min-alpha`` is w2v only.  Every run records the 1-minute load average before
+A setting is ``TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X][:FLAG=V...]`` with
+TOOL one of w2v, c, gensim and MODEL sg or cbow (negative sampling; the other
+flags are bench.py's: -size 100 -window 5 -negative 5 -hs 0 -sample 1e-3
+-min-count 5).  ``min-alpha`` and the extra flags (``add-context``, ``batch``,
+``window``, ``negative``, ``sample``: e.g. ``w2v:cbow:10:add-context=1``) are
+w2v only; the extra flags go to the CSV's ``options`` column.  w2v
+skip-gram settings always record their kernel there (``-batch 1``, the
+default, or ``-batch 0``, word2vec.c's pair-by-pair order).  Every run records the 1-minute load average before
 and after it and the CPU time other processes used meanwhile, so runs made on
 a busy machine can be told apart.
 """
@@ -43,7 +47,10 @@ TOOLS = ("w2v", "c", "gensim")
 MODELS = {"sg": 0, "cbow": 1}        # model -> -cbow
 FIELDS = ["date_utc", "corpus", "corpus_words", "threads", "tool", "model", "iter", "alpha",
           "min_alpha", "wall_s", "user_s", "sys_s", "cpu_percent", "others_cpu_percent",
-          "load1_before", "load1_after", "analogy", "analogy_seen", "wordsim", "simlex", "rc", "git"]
+          "load1_before", "load1_after", "analogy", "analogy_seen", "wordsim", "simlex", "rc", "git",
+          "options"]
+# w2v flags a setting may add (recorded in the CSV's "options" column)
+W2V_OPTIONS = ("add-context", "batch", "window", "negative", "sample")
 METRICS = {"analogy": "analogy accuracy (%, top 30k words)", "wordsim": "WordSim-353 Spearman",
            "simlex": "SimLex-999 Spearman"}
 
@@ -52,18 +59,23 @@ class Setting:
     def __init__(self, spec: str):
         parts = spec.split(":")
         if len(parts) < 3 or parts[0] not in TOOLS or parts[1] not in MODELS:
-            raise ValueError(f"bad setting {spec!r}: want TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X] "
+            raise ValueError(f"bad setting {spec!r}: want TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X][:FLAG=V...] "
                              f"with TOOL in {'/'.join(TOOLS)} and MODEL in {'/'.join(MODELS)}")
         self.tool, self.model = parts[0], parts[1]
         self.iter = int(parts[2])
         self.alpha = 0.05 if MODELS[self.model] else 0.025     # C's default for the model
         self.min_alpha: Optional[float] = None
+        self.options: List[Tuple[str, str]] = []
+        if self.tool == "w2v" and self.model == "sg":
+            self.options.append(("batch", "1"))
         for extra in parts[3:]:
             key, _, value = extra.partition("=")
             if key == "alpha":
                 self.alpha = float(value)
             elif key == "min-alpha" and self.tool == "w2v":
                 self.min_alpha = float(value)
+            elif key in W2V_OPTIONS and self.tool == "w2v" and value:
+                self.options = [(k, v) for k, v in self.options if k != key] + [(key, format(float(value), "g"))]
             else:
                 raise ValueError(f"bad setting {spec!r}: unknown or unsupported option {extra!r}")
 
@@ -72,6 +84,7 @@ class Setting:
         flags = {"cbow": MODELS[self.model], **COMMON, "iter": self.iter, "alpha": self.alpha}
         if self.min_alpha is not None:
             flags["min-alpha"] = self.min_alpha
+        flags.update((k, float(v)) for k, v in self.options)
         out: List[str] = []
         for k, v in flags.items():
             out += ["-" + k, format(v, "g")]
@@ -102,7 +115,7 @@ def run_one(s: Setting, corpus: str, args) -> dict:
            "wall_s": f"{res.wall_s:.2f}", "user_s": f"{res.user_s:.2f}", "sys_s": f"{res.sys_s:.2f}",
            "cpu_percent": f"{res.cpu_percent:.0f}", "others_cpu_percent": f"{res.others_cpu_percent:.0f}",
            "load1_before": f"{load_before:.2f}", "load1_after": f"{bl.load_average()[0]:.2f}",
-           "rc": res.rc, "git": args.git}
+           "rc": res.rc, "git": args.git, "options": " ".join(f"-{k} {v}" for k, v in s.options)}
     if res.rc == 0 and os.path.exists(out_vec):
         ev = bl.evaluate_in_child(out_vec, args.questions, args.pairs, args.simlex)
         row.update({"analogy": f"{ev['analogy']['overall']:.2f}", "analogy_seen": ev["analogy"]["seen"],
@@ -132,6 +145,8 @@ def label(r: dict) -> str:
         name += f" -alpha {r['alpha']}"
     if r["min_alpha"]:
         name += f" -min-alpha {r['min_alpha']}"
+    if r.get("options"):
+        name += " " + r["options"]
     return name
 
 
@@ -210,7 +225,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="train and evaluate settings, appending to the CSV")
-    r.add_argument("settings", nargs="+", help="TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X]")
+    r.add_argument("settings", nargs="+", help="TOOL:MODEL:EPOCHS[:alpha=A][:min-alpha=X][:FLAG=V...]")
     r.add_argument("--repeat", type=int, default=1, help="rounds over all settings [default: 1]")
     r.add_argument("--data", default=bl.SHARED_DATA,
                    help="folder with the evaluation files [default: ../shared/data]")
