@@ -603,13 +603,16 @@ class TrainerSync:
             if ck is not None:
                 self.write_checkpoint(trainer)
             raise Stopped(self.signum or 15)     # another rank got the signal: as SIGTERM
-        self.rs.average_hot(self.arrays)
-        if not any_active:
-            # every rank has finished the epoch: the barrier, everything combined
+        save = self.rs.save_requested and ck is not None
+        if not any_active or save:
+            # the epoch barrier (every rank has finished the epoch) or a
+            # checkpoint: everything combined, the hot rows with the rest
             self.rs.epoch_end(self.arrays)
-            self.at_barrier = True
-        if self.rs.save_requested and ck is not None:
-            self.write_checkpoint(trainer, combined=not any_active)
+        else:
+            self.rs.average_hot(self.arrays)
+        self.at_barrier = not any_active
+        if save:
+            self.write_checkpoint(trainer, combined=True)
         self.next_at = time.monotonic() + self.interval
         return any_active
 

@@ -195,14 +195,8 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
     if resumed is not None:
         model = resumed.writable()
         corpus = build_corpus(params, job, source, reporter, vocab=model.vocab)
-        pr = model.progress
-        if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
-            raise W2VError(f"-train {source.name} is not the text this checkpoint was trained on "
-                           f"(its fingerprint differs): give -train the same text")
-        if pr.finished:
-            reporter.info("The checkpoint's run is finished: writing its outputs")
-        else:
-            reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.words_done} words done")
+        _check_resumed_text(corpus, model.progress, source.name, "its fingerprint differs")
+        _resume_line(reporter, model.progress, model.progress.words_done)
     elif job.continue_from:
         model, corpus = _continue_model(params, job, given, source, reporter)
         params = model.params
@@ -236,6 +230,20 @@ def run(params: Params, job: TrainJob, reporter: Optional[Reporter] = None,
         raise _interrupted(model, job, code, "w2v train") from None
     write_outputs(model, job)
     return model
+
+
+def _check_resumed_text(corpus: Corpus, pr, name: str, why: str) -> None:
+    """-resume: the text read now must be the one the checkpoint was trained on."""
+    if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
+        raise W2VError(f"-train {name} is not the text this checkpoint was trained on ({why}): "
+                       f"give -train the same text")
+
+
+def _resume_line(reporter: Reporter, pr, words: int) -> None:
+    if pr.finished:
+        reporter.info("The checkpoint's run is finished: writing its outputs")
+    else:
+        reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {words} words done")
 
 
 def _interrupted(model: Model, job: TrainJob, code: int, command: str) -> W2VInterrupted:
@@ -303,17 +311,9 @@ def _run_ranks(dist, params: Params, job: TrainJob, reporter: Optional[Reporter]
     if resumed is not None:
         model = resumed.writable()
         model.progress = pr = resumed.progress.for_rank(dist.rank)
-
-        def same_text() -> None:
-            if corpus.fingerprint != pr.fingerprint or len(corpus.ids) != pr.corpus_words:
-                raise W2VError(f"-train {TextSource(paths).name} is not the text this checkpoint was trained on "
-                               f"(the share of rank {dist.rank} differs): give -train the same text")
-
-        dist.collective(same_text)
-        if pr.finished:
-            reporter.info("The checkpoint's run is finished: writing its outputs")
-        else:
-            reporter.info(f"Resuming at epoch {pr.epoch + 1}/{pr.epochs}, {pr.job_words} words done")
+        dist.collective(lambda: _check_resumed_text(corpus, pr, TextSource(paths).name,
+                                                    f"the share of rank {dist.rank} differs"))
+        _resume_line(reporter, pr, pr.job_words)
     else:
         model = base.writable() if base is not None else Model.new(params, corpus.vocab)
         if job.init_vectors:
