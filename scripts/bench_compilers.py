@@ -28,6 +28,14 @@ from bench import VOCAB_DONE  # noqa: E402
 MODES = {"sg": "0", "cbow": "1"}
 
 
+def simd_level(w2v: str) -> str:
+    """simd_level() of the build whose w2v script is w2v (its venv's python)."""
+    py = os.path.join(os.path.dirname(w2v), "python")
+    out = subprocess.run([py, "-c", "import w2v._train as t; print(t.simd_level())"],
+                         cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cc", nargs="+", default=["gcc-12", "gcc-11", "clang", "clang-16"])
@@ -36,6 +44,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--iter", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--also", nargs="*", default=[], metavar="NAME=W2V",
+                    help="other builds to time: a name and the path of their w2v script")
     args = ap.parse_args(argv)
 
     builds = {}
@@ -43,14 +53,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         d = os.path.join(bl.REPO, "build", "cc", cc)
         if not (args.no_build and os.path.exists(os.path.join(d, "venv", "bin", "w2v"))):
             subprocess.run([os.path.join(bl.REPO, "scripts", "cc_build.sh"), cc, d], cwd=bl.REPO, check=True)
-        py = os.path.join(d, "venv", "bin", "python")
-        level = subprocess.run([py, "-c", "import w2v._train as t; print(t.simd_level())"],
-                               cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True)
-        builds[cc] = (os.path.join(d, "venv", "bin", "w2v"), level.stdout.strip())
+        builds[cc] = os.path.join(d, "venv", "bin", "w2v")
+    for spec in args.also:
+        name, w2v = spec.split("=", 1)
+        builds[name] = w2v
+    builds = {name: (w2v, simd_level(w2v)) for name, w2v in builds.items()}
 
     corpus = bl.plain_corpus(args.corpus)
     words = bl.count_words(corpus)[0]
-    best = {(cc, m): 0.0 for cc in args.cc for m in MODES}
+    best = {(cc, m): 0.0 for cc in builds for m in MODES}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.repeat):
             for cc, (w2v, _) in builds.items():
