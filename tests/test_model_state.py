@@ -3,7 +3,7 @@ training, context vectors, the training loss and training from Python.
 
 Exact parts (loss, resume, API = CLI) are checked against an independent
 numpy reference or byte for byte; learning is checked statistically on the
-planted corpus of tests/w2vtest.py."""
+planted corpus (conftest.py: planted_small)."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,8 @@ from w2v.corpus import count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model, stream_seed
 from w2v.trainer import Trainer, plan
-from w2vtest import SplitMix, assert_one_line_error, console_script, planted_corpus, read_binary_vectors
+from w2vtest import (NegativeDraws, SplitMix, assert_one_line_error, console_script, planted_corpus,
+                     read_binary_vectors, train_model)
 
 # ------------------------------------------------------------------ an independent reference
 def softplus(x: float) -> float:
@@ -44,9 +45,8 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
     syn1neg = np.zeros((V, D), f32) if syn1neg is None else syn1neg.copy()
     if hs:
         codes, points, lens = _tables.huffman(counts)
-    if negative:
-        prob, alias = _tables.alias_table(counts)
     rng = SplitMix(stream_seed(seed, 0))
+    draw = NegativeDraws(counts, rng)
     start = f32(alpha if alpha is not None else (0.05 if cbow else 0.025))
     total = iters * len(ids) + 1
 
@@ -57,15 +57,6 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
         if -6 <= f <= 6:
             return float(loss_table[index(f) + (0 if label else 1000)])
         return softplus(-f if label else f)
-
-    def draw():
-        r = rng.next()
-        i = ((r >> 32) * V) >> 32
-        if (r & 0xFFFFFFFF) >= prob[i]:
-            i = int(alias[i])
-        if i == 0:
-            i = 1 + rng.below(V - 1)
-        return i
 
     def train_target(l1, word, neu1e, alpha):
         loss = 0.0
@@ -137,12 +128,6 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
     return syn0, syn1, syn1neg, losses
 
 
-def train_small(corpus, threads=1, **params):
-    model = plan(Model.new(Params(**params), corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
-    Trainer(model, corpus.ids, threads=threads).run()
-    return model
-
-
 TINY = b"a b c a e\nd a b f\nb c d a c\ne f a b\n"
 
 
@@ -151,8 +136,8 @@ def test_loss_and_updates_match_a_numpy_reference(tmp_path, cbow, hs, negative):
     (tmp_path / "t.txt").write_bytes(TINY * 3)
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     V, D = len(corpus.vocab), 6
-    model = train_small(corpus, size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
-                        min_count=1, seed=4, batch=0)      # the pair kernel (tests/test_batch.py: the other)
+    model, _ = train_model(Params(size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
+                                  min_count=1, seed=4, batch=0), corpus)      # the pair kernel (tests/test_batch.py: the other)
     syn0, syn1, syn1neg, losses = reference(np.asarray(corpus.ids), V, D, cbow=cbow, hs=hs,
                                             negative=negative, iters=3, seed=4)
     assert (syn1neg.any() if negative else syn1.any())       # the reference trained something
@@ -181,14 +166,7 @@ def test_loss_outside_the_table_is_exact(tmp_path):
     assert model.losses[0] == pytest.approx(ref, rel=1e-5)
 
 
-# ------------------------------------------------------------------ the planted corpus
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("planted_state")
-    groups = planted_corpus(folder / "corpus.txt", groups=10, per_group=10, tokens=60_000, seed=3, noise=0.3)
-    return folder, groups
-
-
+# ------------------------------------------------------------------ the planted corpus (conftest.py: planted_small)
 def group_precision(vectors, groups, k=5):
     """Mean share of each planted word's k nearest words that are in its group."""
     hits = []
@@ -200,8 +178,8 @@ def group_precision(vectors, groups, k=5):
     return float(np.mean(hits))
 
 
-def test_loss_decreases_over_epochs(planted):
-    folder, groups = planted
+def test_loss_decreases_over_epochs(planted_small):
+    folder, groups = planted_small
     for cbow in (0, 1):
         m = w2v.train(str(folder / "corpus.txt"), cbow=cbow, size=16, iter=5, min_count=1, threads=2)
         assert len(m.losses) == 5
@@ -209,8 +187,8 @@ def test_loss_decreases_over_epochs(planted):
         assert m.losses[1] < m.losses[0] and m.losses[2] < m.losses[1], m.losses
 
 
-def test_python_api_trains_saves_loads_and_continues(planted, tmp_path):
-    folder, groups = planted
+def test_python_api_trains_saves_loads_and_continues(planted_small, tmp_path):
+    folder, groups = planted_small
     seen = []
     m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2,
                   callbacks=[seen.append])
@@ -234,15 +212,15 @@ def test_python_api_trains_saves_loads_and_continues(planted, tmp_path):
     assert v.words == back.vectors.words and np.array_equal(v.vectors, m.syn0)
 
 
-def test_a_callback_returning_false_stops_training(planted):
-    folder, _ = planted
+def test_a_callback_returning_false_stops_training(planted_small):
+    folder, _ = planted_small
     m = w2v.train(str(folder / "corpus.txt"), size=8, iter=5, min_count=1, threads=1,
                   callbacks=[lambda info: info.epoch < 2])
     assert m.epoch == 2 and len(m.losses) == 2 and not m.progress.finished
 
 
-def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted, tmp_path):
-    folder, groups = planted
+def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted_small, tmp_path):
+    folder, groups = planted_small
     m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2)
     before = group_precision(m.vectors, groups)
     new = planted_corpus(tmp_path / "new.txt", groups=3, per_group=10, tokens=30_000, seed=9, noise=0.1)
@@ -275,8 +253,8 @@ def _saved(m, path):
     return str(path)
 
 
-def test_update_vocab_with_hierarchical_softmax_is_refused(planted, tmp_path):
-    folder, _ = planted
+def test_update_vocab_with_hierarchical_softmax_is_refused(planted_small, tmp_path):
+    folder, _ = planted_small
     m = w2v.train(str(folder / "corpus.txt"), size=8, iter=1, min_count=1, hs=1, negative=0, threads=1)
     with pytest.raises(W2VError, match="-update-vocab 1 cannot be used with -hs 1"):
         m.train_more(str(folder / "corpus.txt"), iter=1, update_vocab=True)
@@ -287,8 +265,8 @@ FLAGS = ["-size", "12", "-min-count", "1", "-cbow", "0", "-threads", "1", "-seed
          "-debug", "1"]
 
 
-def test_api_and_cli_write_the_same_bytes(planted, tmp_path, w2v_cli):
-    folder, _ = planted
+def test_api_and_cli_write_the_same_bytes(planted_small, tmp_path, w2v_cli):
+    folder, _ = planted_small
     corpus = str(folder / "corpus.txt")
     res = w2v_cli("train", "-train", corpus, "-output", "cli.bin", "-iter", "2", *FLAGS)
     assert res.returncode == 0, str(res)
@@ -303,8 +281,8 @@ def test_api_and_cli_write_the_same_bytes(planted, tmp_path, w2v_cli):
     assert sum(ln.startswith("epoch ") and " per example, " in ln for ln in res.err_lines) == 2
 
 
-def test_context_vectors_and_w_plus_c(planted, tmp_path, w2v_cli):
-    folder, _ = planted
+def test_context_vectors_and_w_plus_c(planted_small, tmp_path, w2v_cli):
+    folder, _ = planted_small
     args = ["-train", str(folder / "corpus.txt"), "-iter", "1", *FLAGS]
     res = w2v_cli("train", *args, "-output", "w.bin", "-save-context", "c.bin", "-save-model", "m.w2vm")
     assert res.returncode == 0, str(res)
@@ -459,8 +437,8 @@ def test_init_vectors(tmp_path, w2v_cli):
                                   "-init-vectors", "init.txt"), contains="has 4 dimensions, but -size is 5")
 
 
-def test_continue_from_the_command_line(planted, tmp_path, w2v_cli):
-    folder, groups = planted
+def test_continue_from_the_command_line(planted_small, tmp_path, w2v_cli):
+    folder, groups = planted_small
     res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-iter", "1", "-size", "12", "-min-count", "1",
                   "-save-model", "m.w2vm", "-debug", "0")
     assert res.returncode == 0, str(res)
