@@ -2,13 +2,14 @@
 """Training speed of w2v built with different C compilers, same CPU.
 
     python scripts/bench_compilers.py                          # gcc-12 gcc-11 clang clang-16
-    python scripts/bench_compilers.py --cc gcc-12 clang --repeat 5 --no-build
+    python scripts/bench_compilers.py --cc gcc-12 clang --no-build
 
 Each compiler builds the sdist into build/cc/NAME (scripts/cc_build.sh: wheel
 and venv; --no-build reuses them).  Runs are interleaved (every build, SG then
 CBOW, then the next round) and the fastest of --repeat runs is kept, as the
 machine may be shared.  Flags: -size 100 -window 5 -negative 5 -hs 0
--sample 1e-3 -min-count 5 -iter 1 -threads 2.  Words/s = corpus words x iter
+-sample 1e-3 -min-count 5 -iter 5 -threads 2 (runs of one epoch of
+wiki1m last half a second, too short to compare).  Words/s = corpus words x iter
 / wall time after the vocabulary (as scripts/bench.py).  The first compiler is
 the reference of the last column.
 """
@@ -41,8 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--cc", nargs="+", default=["gcc-12", "gcc-11", "clang", "clang-16"])
     ap.add_argument("--corpus", default=os.path.join(bl.SHARED_DATA, "wiki1m.txt.gz"))
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--iter", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--iter", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--also", nargs="*", default=[], metavar="NAME=W2V",
                     help="other builds to time: a name and the path of their w2v script")

@@ -169,7 +169,13 @@ def start():
 syn0, syn1neg = start()
 model = NS(syn0=syn0, syn1=None, syn1neg=syn1neg, progress=NS(corpus_words=100 * (dist.rank + 1), words_done=0))
 sync = D.TrainerSync(dist, model, interval=1.0, first_rows=2)
-trainer = NS(kernel=NS(words_done=0))
+class FakeTrainer:                            # what TrainerSync uses of w2v.trainer.Trainer
+    def __init__(self):
+        self.kernel, self.stop_signal = NS(words_done=0), 0
+    words_done = property(lambda self: self.kernel.words_done)
+    def set_words_done(self, words):
+        self.kernel.words_done = words
+trainer = FakeTrainer()
 def change(rank, step):
     rng = np.random.default_rng(100 * rank + step)
     return rng.standard_normal((V, Dm)).astype(np.float32)

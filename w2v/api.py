@@ -19,47 +19,42 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable, Optional, Sequence, Union
 
-from . import model as _model
+from . import pipeline
 from .config import HYPERPARAMETERS, Params, TrainJob
+from .corpus import TextSource
 from .errors import W2VError
+from .model import Model
 from .progress import Reporter
 from .trainer import EpochInfo
 
 log = logging.getLogger("w2v")
+# Python code keeps its own SIGTERM handling: only Ctrl-C stops training (at a pause).
+API_STOP_SIGNALS = ("SIGINT",)
 
 Corpus = Union[str, Sequence[str], Iterable]
 
 
-class Model(_model.Model):
-    """A trained (or loaded) model; see :class:`w2v.model.Model`."""
-
-    def train_more(self, corpus: Corpus, *, iter: Optional[int] = None, update_vocab: bool = False,
-                   threads: Optional[int] = None, callbacks: Sequence[Callable] = (), debug: int = 0,
-                   verbose: bool = False, **params) -> "Model":
-        """Train *iter* more epochs (default: the model's -iter) on *corpus*
-        with a fresh learning-rate schedule (``alpha`` default: the model's).
-        Words outside the vocabulary are skipped unless *update_vocab*."""
-        from .train_command import _continue_model
-        from .trainer import Trainer, plan
-
-        given = set(params)
-        if iter is not None:
-            params["iter"] = iter
-            given.add("iter")
-        unknown = sorted(set(params) - set(HYPERPARAMETERS))
-        if unknown:
-            raise W2VError(f"train_more() got an unknown parameter {unknown[0]!r}")
-        job = _job(corpus, threads, debug, verbose, update_vocab=int(bool(update_vocab)),
-                   continue_from="<model>")
-        merged = self.params.replace(**params)
-        reporter = Reporter(job.debug)
-        source = _source(corpus)
-        m, corpus_ids = _continue_model(merged, job, given, source, reporter, base=self)
-        plan(m, len(corpus_ids.ids), job.effective_threads(), corpus_ids.fingerprint)
-        Trainer(m, corpus_ids.ids, threads=job.effective_threads(), reporter=reporter,
-                callbacks=_with_log(callbacks)).run()
-        self.__dict__.update(m.__dict__)
-        return self
+def train_more(model: Model, corpus: Corpus, *, iter: Optional[int] = None, update_vocab: bool = False,
+               threads: Optional[int] = None, callbacks: Sequence[Callable] = (), debug: int = 0,
+               verbose: bool = False, **params) -> Model:
+    """Train *model* *iter* more epochs (default: the model's -iter) on
+    *corpus* with a fresh learning-rate schedule (``alpha`` default: the
+    model's), in place (:meth:`w2v.Model.train_more`).  Words outside the
+    vocabulary are skipped unless *update_vocab*."""
+    given = set(params)
+    if iter is not None:
+        params["iter"] = iter
+        given.add("iter")
+    unknown = sorted(set(params) - set(HYPERPARAMETERS))
+    if unknown:
+        raise W2VError(f"train_more() got an unknown parameter {unknown[0]!r}")
+    job = _job(corpus, threads, debug, verbose, update_vocab=int(bool(update_vocab)), continue_from="<model>")
+    job_before = model.job
+    pipeline.run(model.params.replace(**params), job, source=_source(corpus), reporter=Reporter(job.debug),
+                 given=given, base=model, callbacks=_with_log(callbacks), always_train=True,
+                 stop_signals=API_STOP_SIGNALS)
+    model.job = job_before
+    return model
 
 
 def _paths(corpus: Corpus) -> Optional[tuple]:
@@ -81,9 +76,7 @@ def _job(corpus: Corpus, threads: Optional[int], debug: int, verbose: bool, **kw
                     **extra, **kw)
 
 
-def _source(corpus: Corpus):
-    from .corpus import TextSource
-
+def _source(corpus: Corpus) -> TextSource:
     paths = _paths(corpus)
     return TextSource(list(paths)) if paths else TextSource(sentences=corpus)
 
@@ -102,20 +95,16 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     sentences).  Keyword arguments are ``w2v train``'s hyperparameters
     (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
     ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``) with the same defaults."""
-    from .train_command import run
-
     unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})
     if unknown:
         raise W2VError(f"train() got an unknown parameter {unknown[0]!r}")
     p = Params(**params)
     job = _job(corpus, threads, debug, verbose, read_vocab=read_vocab, init_vectors=init_vectors)
-    source = _source(corpus)
-    m = run(p, job, Reporter(job.debug), given=set(params) | ({"threads"} if threads else set()),
-            source=source, callbacks=_with_log(callbacks))
-    out = Model.__new__(Model)
-    out.__dict__.update(m.__dict__)
-    out.job = None
-    return out
+    m = pipeline.run(p, job, source=_source(corpus), reporter=Reporter(job.debug),
+                     given=set(params) | ({"threads"} if threads else set()), callbacks=_with_log(callbacks),
+                     always_train=True, stop_signals=API_STOP_SIGNALS)
+    m.job = None
+    return m
 
 
 def load_model(path: str, **kwargs) -> Model:

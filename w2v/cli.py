@@ -10,8 +10,10 @@ from typing import Optional
 
 import click
 
+from . import formats, kernels
 from ._version import __version__
-from .config import Params, PhrasesConfig, TrainJob, default   # the defaults: one definition
+from .config import (ACCURACY_THRESHOLD, ANALOGY_METHOD, ANALOGY_METHODS, LOOKUP_N, Params,  # the defaults:
+                     PhrasesConfig, TrainJob, default)                                   # one definition
 from .errors import W2VError, W2VInterrupted
 
 CONTEXT = {"help_option_names": ["-h", "-help", "--help"], "max_content_width": 100}
@@ -122,10 +124,7 @@ def _j(name: str):
               help="Use this vocabulary instead of counting the training file.")
 @click.option("-cbow", "cbow", type=int, default=_p("cbow"), show_default=True, help="1 = CBOW, 0 = skip-gram.")
 @click.option("-batch", "batch", type=int, default=_p("batch"),
-              help="1 = batched skip-gram (-cbow 0 -hs 0 only): one draw of negatives per centre word, "
-                   "shared by its window, trained as small matrix blocks (faster, same or better quality; see "
-                   "README); 0 = word2vec.c's pair-by-pair updates [default: 1 for skip-gram with "
-                   "negative sampling only, else 0].")
+              help=kernels.batch_help())
 @click.option("-seed", "seed", type=int, default=_p("seed"), show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
 @click.option("-save-model", "save_model", metavar="FILE", default=None,
@@ -169,7 +168,8 @@ def train_cmd(ctx: click.Context, **flags) -> None:
     """
     import signal
 
-    from .train_command import Terminated, from_flags, run
+    from .errors import Stopped
+    from .train_command import from_flags, run
 
     given = {name for name in flags
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
@@ -178,7 +178,9 @@ def train_cmd(ctx: click.Context, **flags) -> None:
     values = {k: v for k, v in flags.items() if k != "train" or v}
 
     def terminate(signum, frame):
-        raise Terminated(signum)
+        # before and after training; while it trains, the trainer turns the
+        # stop signals into a flag it acts on at its next pause
+        raise Stopped(signum)
 
     signal.signal(signal.SIGTERM, terminate)
     if hasattr(signal, "SIGUSR1"):
@@ -220,7 +222,7 @@ def phrases_cmd(**flags) -> None:
 # --------------------------------------------------------------------------- look-ups (issue: distance/analogy/accuracy)
 _FORMAT = click.option("-format", "fmt", type=click.Choice(["text", "tsv", "json"]), default="text",
                        show_default=True, help="Output: text = the C tools' table; tsv; json (one object per query).")
-_N = click.option("-n", "n", type=click.IntRange(min=1), default=40, show_default=True,
+_N = click.option("-n", "n", type=click.IntRange(min=1), default=LOOKUP_N, show_default=True,
                   help="Number of results per query.")
 
 
@@ -251,7 +253,7 @@ def distance_cmd(file: str, queries: tuple, n: int, fmt: str) -> None:
 @click.argument("words", metavar="[A B C]...", nargs=-1)
 @_N
 @_FORMAT
-@click.option("-method", "method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd",
+@click.option("-method", "method", type=click.Choice(list(ANALOGY_METHODS)), default=ANALOGY_METHOD,
               show_default=True, help="3cosadd: nearest to b - a + c (word-analogy); 3cosmul: multiplicative.")
 def analogy_cmd(file: str, words: tuple, n: int, fmt: str, method: str) -> None:
     """Analogies a : b :: c : ? (word-analogy).
@@ -270,9 +272,9 @@ def analogy_cmd(file: str, words: tuple, n: int, fmt: str, method: str) -> None:
 
 @cli.command("accuracy", cls=Command, context_settings=CONTEXT)
 @click.argument("file", metavar="FILE")
-@click.option("-threshold", "threshold", type=click.IntRange(min=0), default=30000, show_default=True,
+@click.option("-threshold", "threshold", type=click.IntRange(min=0), default=ACCURACY_THRESHOLD, show_default=True,
               help="Use only the first (most frequent) words; 0 = all.")
-@click.option("-method", "method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd",
+@click.option("-method", "method", type=click.Choice(list(ANALOGY_METHODS)), default=ANALOGY_METHOD,
               show_default=True, help="3cosadd = compute-accuracy; 3cosmul = multiplicative.")
 @click.option("-questions", "questions", metavar="FILE", default=None,
               help="Questions file (default: standard input), e.g. questions-words.txt.")
@@ -312,8 +314,8 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
 @cli.command("convert", cls=Command, context_settings=CONTEXT)
 @click.argument("src", metavar="IN")
 @click.argument("dst", metavar="OUT")
-@click.option("-format", "fmt", type=click.Choice(["bin", "text", "glove", "npy", "tsv"]), default=None,
-              help="Output format [default: from OUT's extension: .bin, .txt/.vec, .npy, .tsv].")
+@click.option("-format", "fmt", type=click.Choice(list(formats.SAVE_FORMATS)), default=None,
+              help=f"Output format [default: from OUT's extension: {formats.extensions_text(', ', ', ')}].")
 @click.option("-limit", "limit", metavar="N", type=click.IntRange(min=0), default=0, show_default=True,
               help="Keep only the first (most frequent) N words; 0 = all.")
 @click.option("-normalize", "normalize", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,

@@ -8,7 +8,21 @@ import os
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
+from . import kernels
 from .errors import W2VError
+
+# Counts (and their sum) stay below this, so int64 sums cannot overflow
+# (read by the vocabulary, the tables and the phrase counts).
+MAX_TOTAL_COUNT = 1 << 62
+# Entries held while counting before C's ReduceVocab rule prunes rare words
+# (C: 0.7 * 30M hash slots).
+MAX_VOCAB_ENTRIES = 21_000_000
+# Look-ups (w2v distance / analogy / accuracy; distance.c's N and
+# compute-accuracy.c's threshold).
+LOOKUP_N = 40
+ACCURACY_THRESHOLD = 30000
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+ANALOGY_METHOD = ANALOGY_METHODS[0]
 
 
 def available_cores() -> int:
@@ -59,8 +73,8 @@ class Params:
     # batched kernel where it exists (see ``batched``).
     batch: Optional[int] = None
     # Not a C flag: entries held while counting before C's ReduceVocab rule
-    # prunes rare words (C: 0.7 * 30M hash slots).
-    max_vocab_entries: int = 21_000_000
+    # prunes rare words (see MAX_VOCAB_ENTRIES).
+    max_vocab_entries: int = MAX_VOCAB_ENTRIES
 
     def __post_init__(self) -> None:
         for name in ("size", "window", "hs", "negative", "cbow", "iter", "min_count", "seed", "batch",
@@ -80,9 +94,9 @@ class Params:
         _check(self.hs or self.negative, "-negative 0 with -hs 0 leaves nothing to train: enable -hs 1 or -negative N")
         _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
         _check(self.batch in (None, 0, 1), f"-batch must be 0 or 1 (got {self.batch})")
-        if self.batch:
-            _check(not self.cbow and not self.hs,
-                   "-batch 1 is skip-gram with negative sampling only: use it with -cbow 0 -hs 0")
+        if self.batch is not None and self.hs in (0, 1) and self.cbow in (0, 1):
+            _check(kernels.choose(self.cbow, self.hs, self.negative, self.batch) is not None,
+                   kernels.refusal(self.batch))
         _check(1 <= self.iter <= 100_000, f"-iter must be >= 1 (got {self.iter})")
         _check(self.min_count >= 0, f"-min-count must be >= 0 (got {self.min_count})")
         if self.alpha is not None:
@@ -95,12 +109,16 @@ class Params:
         _check(self.max_vocab_entries >= 2, "max_vocab_entries must be >= 2")
 
     @property
+    def update(self) -> kernels.Update:
+        """How the kernel trains (:mod:`w2v.kernels`): ``batch``, or the
+        default update for the architecture and losses."""
+        return kernels.choose(self.cbow, self.hs, self.negative, self.batch)
+
+    @property
     def batched(self) -> bool:
         """Whether training uses the batched skip-gram kernel: ``batch``, or
         by default for skip-gram with negative sampling only."""
-        if self.batch is not None:
-            return bool(self.batch)
-        return not self.cbow and not self.hs
+        return self.update.batched
 
     @property
     def start_alpha(self) -> float:
@@ -232,7 +250,7 @@ class PhrasesConfig:
         _check(isinstance(self.train, str) and self.train != "", "-train: an input file is required (use - for standard input)")
         _check(isinstance(self.output, str) and self.output != "", "-output: an output file is required (use - for standard output)")
         _check(_is_int(self.min_count) and self.min_count >= 0, f"-min-count must be >= 0 (got {self.min_count})")
-        _check(self.min_count < 2 ** 62, f"-min-count is too large (got {self.min_count})")
+        _check(self.min_count < MAX_TOTAL_COUNT, f"-min-count is too large (got {self.min_count})")
         _check(isinstance(self.threshold, (int, float)) and not isinstance(self.threshold, bool)
                and self.threshold == self.threshold and abs(self.threshold) < float("inf"),
                f"-threshold must be a finite number (got {self.threshold})")

@@ -8,7 +8,8 @@ from typing import Optional
 
 from .errors import W2VError
 from .io import check_writable
-from .vectors import load, normalize_rows, output_format, save
+from .formats import normalize_rows, output_format, save
+from .vectors import load
 
 
 def convert(src: str, dst: str, fmt: Optional[str] = None, limit: int = 0,

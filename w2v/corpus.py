@@ -24,6 +24,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence
 import numpy as np
 
 from . import _text
+from .config import MAX_VOCAB_ENTRIES
 from .errors import W2VError
 from .io import describe, iter_text, open_input
 from .progress import Reporter
@@ -207,7 +208,7 @@ def spool_text(source: TextSource, tokenizer, spool: IdSpool, reporter: Reporter
 
 
 def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
-                 max_entries: int = 21_000_000) -> Corpus:
+                 max_entries: int = MAX_VOCAB_ENTRIES) -> Corpus:
     """Tokenise *source* (a TextSource or a path), build the vocabulary (C's
     order, -min-count), encode."""
     reporter = reporter or Reporter(0)

@@ -22,3 +22,14 @@ class W2VInterrupted(W2VError):
     def __init__(self, message: str, exit_code: int = 130) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class Stopped(KeyboardInterrupt):
+    """Training stopped by a signal (SIGINT, SIGTERM, Slurm's SIGUSR1) at the
+    trainer's next pause; with several processes, every one stops at the same
+    round.  The command reports it as :class:`W2VInterrupted` with status
+    128 + *signum*."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -15,6 +15,7 @@ from typing import BinaryIO, List, Optional, Union
 
 import numpy as np
 
+from .config import ACCURACY_THRESHOLD, ANALOGY_METHOD
 from .errors import W2VError
 from .io import describe, iter_chunks, open_input
 
@@ -63,7 +64,7 @@ class AccuracyResult:
 
     sections: List[SectionResult] = field(default_factory=list)
     threshold: int = 0
-    method: str = "3cosadd"
+    method: str = ANALOGY_METHOD
 
     def _sum(self, attr: str, semantic: Optional[bool] = None) -> int:
         return sum(getattr(s, attr) for s in self.sections if semantic is None or s.semantic == semantic)
@@ -166,8 +167,8 @@ def _parse_sections(data: bytes):
     return sections
 
 
-def analogy_accuracy(vectors, questions, threshold: int = 30000,
-                     method: str = "3cosadd") -> AccuracyResult:
+def analogy_accuracy(vectors, questions, threshold: int = ACCURACY_THRESHOLD,
+                     method: str = ANALOGY_METHOD) -> AccuracyResult:
     """Evaluate analogies like compute-accuracy.
 
     *vectors*: a :class:`w2v.vectors.Vectors` or a path; *questions*: a path
@@ -310,7 +311,7 @@ def similarity(vectors, pairs_path, threshold: int = 0, case_sensitive: bool = F
 
 
 # --------------------------------------------------------------------------- command line
-def run_accuracy(path: str, threshold: int = 30000, method: str = "3cosadd",
+def run_accuracy(path: str, threshold: int = ACCURACY_THRESHOLD, method: str = ANALOGY_METHOD,
                  questions: Optional[str] = None) -> None:
     if questions is None:
         if sys.stdin is None or sys.stdin.isatty():

@@ -14,7 +14,7 @@ mapped read-only on load, and copied before anything trains them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from . import _tables, modelfile
 from .config import Params, TrainJob
 from .errors import W2VError
 from .vectors import Vectors, save_word2vec
-from .vocab import EOS, MAX_TOTAL_COUNT, Vocab
+from .vocab import EOS, Vocab
 
 _MASK64 = (1 << 64) - 1
 
@@ -117,7 +117,9 @@ class Progress:
 
 
 class Model:
-    """Hyperparameters, vocabulary, matrices and progress."""
+    """Hyperparameters, vocabulary, matrices and progress: a trained (or
+    loaded) model.  :meth:`train_more` trains it further (the Python API's
+    entry to :mod:`w2v.pipeline`)."""
 
     def __init__(self, params: Params, vocab: Vocab, syn0: np.ndarray, syn1: Optional[np.ndarray] = None,
                  syn1neg: Optional[np.ndarray] = None, progress: Optional[Progress] = None,
@@ -130,6 +132,8 @@ class Model:
         self.progress = progress or Progress()
         self.job = job                  # the job of the run (kept in checkpoints, for -resume)
         self.path = path
+        self._version = 0               # changes when the matrices may have changed
+        self._views: Dict[str, tuple] = {}   # name -> (version, matrix, vocab, Vectors)
 
     # ------------------------------------------------------------------ making one
     @classmethod
@@ -140,6 +144,49 @@ class Model:
                    np.zeros((V, D), dtype=np.float32) if params.hs else None,
                    np.zeros((V, D), dtype=np.float32) if params.negative else None)
 
+    def touch(self) -> None:
+        """The matrices changed (training, a new vocabulary): :attr:`vectors`
+        and :attr:`context_vectors` are built again on their next use."""
+        self._version += 1
+
+    def update_vocab(self, new: Vocab) -> "Model":
+        """Grow the vocabulary in place (-update-vocab): *new* holds the
+        summed counts of every old word (and of new words), in C's order;
+        rows move with their words, new words get C's initial syn0 rows and
+        zero context rows."""
+        check_update_vocab(self.params)
+        old_index = self.vocab.index
+        V, D = len(new), self.params.size
+        src = np.array([old_index.get(w, -1) for w in new.words], dtype=np.int64)
+        fresh = np.flatnonzero(src < 0)
+        syn0 = np.empty((V, D), dtype=np.float32)
+        keep = src >= 0
+        syn0[keep] = self.syn0[src[keep]]
+        if len(fresh):
+            # C's initialisation for the new rows, from the model's seed and old size
+            init = _tables.init_syn0(len(fresh), D, (self.params.seed + len(self.vocab)) & ((1 << 63) - 1))
+            syn0[fresh] = init
+        syn1neg = None
+        if self.syn1neg is not None:
+            syn1neg = np.zeros((V, D), dtype=np.float32)
+            syn1neg[keep] = self.syn1neg[src[keep]]
+        self.vocab, self.syn0, self.syn1, self.syn1neg = new, syn0, None, syn1neg
+        self.touch()
+        return self
+
+    def train_more(self, corpus, *, iter: Optional[int] = None, update_vocab: bool = False,
+                   threads: Optional[int] = None, callbacks: Sequence[Callable] = (), debug: int = 0,
+                   verbose: bool = False, **params) -> "Model":
+        """Train *iter* more epochs (default: the model's -iter) on *corpus*
+        (a path, a list of paths or an iterable of sentences) with a fresh
+        learning-rate schedule (``alpha`` default: the model's).  Words
+        outside the vocabulary are skipped unless *update_vocab*.  Trains
+        this model in place and returns it (see :func:`w2v.api.train_more`)."""
+        from .api import train_more     # the Python API's training entry (above this module)
+
+        return train_more(self, corpus, iter=iter, update_vocab=update_vocab, threads=threads,
+                          callbacks=callbacks, debug=debug, verbose=verbose, **params)
+
     def writable(self) -> "Model":
         """Make the matrices private, writable copies (a loaded model's arrays
         are read-only mappings of its file, which training must never write)."""
@@ -148,6 +195,7 @@ class Model:
             if a is not None and (isinstance(a, np.memmap) or not a.flags.writeable
                                   or not a.flags.c_contiguous or a.dtype != np.float32):
                 setattr(self, name, np.array(a, dtype=np.float32, order="C"))
+                self.touch()
         return self
 
     # ------------------------------------------------------------------ views
@@ -167,15 +215,28 @@ class Model:
     def _words(self) -> list:
         return [w.decode("utf-8", "replace") for w in self.vocab.words]
 
+    def _view(self, name: str, matrix: np.ndarray) -> Vectors:
+        """One :class:`w2v.Vectors` over *matrix*, kept until the matrices or
+        the vocabulary change (its unit rows are computed once)."""
+        held = self._views.get(name)
+        if held is not None and held[0] == self._version and held[1] is matrix and held[2] is self.vocab:
+            return held[3]
+        vec = Vectors(self._words(), matrix, path=self.path)
+        self._views[name] = (self._version, matrix, self.vocab, vec)
+        return vec
+
     @property
     def vectors(self) -> Vectors:
-        """The word vectors (syn0) as :class:`w2v.Vectors`."""
-        return Vectors(self._words(), self.syn0, path=self.path)
+        """The word vectors (syn0) as :class:`w2v.Vectors`: one object per
+        model (like gensim's ``wv``), built again only after the matrices
+        change (training, a vocabulary update)."""
+        return self._view("vectors", self.syn0)
 
     @property
     def context_vectors(self) -> Vectors:
-        """The context vectors (syn1neg, one row per word) as :class:`w2v.Vectors`."""
-        return Vectors(self._words(), self.context_matrix(), path=self.path)
+        """The context vectors (syn1neg, one row per word) as :class:`w2v.Vectors`
+        (kept like :attr:`vectors`)."""
+        return self._view("context", self.context_matrix())
 
     def context_matrix(self) -> np.ndarray:
         if self.syn1neg is None:
@@ -200,9 +261,12 @@ class Model:
         return f"<w2v.Model {kind} {len(self.vocab)} words x {p.size}, {state}>"
 
     # ------------------------------------------------------------------ saving
-    def save(self, path: str, what: str = "model file", checkpoint: bool = False) -> None:
+    def save(self, path: str, what: str = "model file", checkpoint: bool = False,
+             processes: Sequence[Progress] = (), job_words: int = 0) -> None:
         """Write the whole model (atomically).  A *checkpoint* also keeps the
-        job (files and outputs) so that ``-resume`` can finish the run."""
+        job (files and outputs) so that ``-resume`` can finish the run, and
+        for a run of several processes every process's own progress
+        (*processes*) and the words they did together (*job_words*)."""
         blob, offsets = modelfile.vocab_to_arrays(self.vocab.words)
         arrays: Dict[str, np.ndarray] = {"syn0": self.syn0, "vocab.counts": self.vocab.counts,
                                          "vocab.offsets": offsets, "vocab.bytes": blob}
@@ -221,8 +285,9 @@ class Model:
                          "seconds": pr.seconds, "runs": pr.runs},
             "job": self.job.to_dict() if checkpoint and self.job is not None else None,
         }
-        if checkpoint and pr.ranks:
-            meta["ranks"] = {"job_words": pr.job_words, "records": [_rank_record(r) for r in pr.ranks]}
+        processes, job_words = (processes, job_words) if processes else (pr.ranks, pr.job_words)
+        if checkpoint and processes:
+            meta["ranks"] = {"job_words": int(job_words), "records": [_rank_record(r) for r in processes]}
         modelfile.write(path, arrays, meta, what)
 
     @classmethod
@@ -230,46 +295,10 @@ class Model:
         """Read a model file; every inconsistency is a one-line W2VError.
         The matrices are read-only memory maps of the file (``mmap=False``:
         copies); training makes its own copies first."""
-        arrays, meta = modelfile.read(path, verify=verify, mmap=mmap, what=what)
-
-        def bad(message: str) -> W2VError:
-            return W2VError(f"{what} {path!r}: {message}")
-
-        def need(name: str) -> np.ndarray:
-            if name not in arrays:
-                raise bad(f"array {name!r} is missing")
-            return arrays[name]
-
-        if not isinstance(meta, dict) or not isinstance(meta.get("params"), dict) \
-                or not isinstance(meta.get("progress"), dict):
-            raise bad("no hyperparameters or progress in its metadata")
-        params = Params.from_dict(meta["params"], f"{what} {path!r}")
-        words = modelfile.vocab_from_arrays(need("vocab.bytes"), need("vocab.offsets"), what=f"{what} {path!r}")
-        counts = np.array(need("vocab.counts"))
-        if counts.dtype != np.int64 or counts.shape != (len(words),):
-            raise bad("vocabulary counts do not match the words")
-        if len(words) < 2 or words[0] != EOS:
-            raise bad("the vocabulary must start with </s> and hold at least one word")
-        if (counts < 0).any() or int(counts.sum()) >= MAX_TOTAL_COUNT:
-            raise bad("vocabulary counts must be >= 0 and add up to less than 2^62")
-        if len(set(words)) != len(words):
-            raise bad("the vocabulary has a duplicate word")
-        vocab = Vocab(words, counts)
-        V, D = len(words), params.size
-
-        def matrix(name: str, present: bool) -> Optional[np.ndarray]:
-            if not present:
-                if name in arrays:
-                    raise bad(f"array {name!r} does not fit the hyperparameters")
-                return None
-            m = need(name)
-            if m.dtype != np.float32 or m.shape != (V, D):
-                raise bad(f"array {name!r} is {m.dtype} {m.shape}, expected float32 ({V}, {D})")
-            return m
-
-        syn0 = matrix("syn0", True)
-        syn1 = matrix("syn1", bool(params.hs))
-        syn1neg = matrix("syn1neg", bool(params.negative))
+        f = modelfile.read_model(path, verify=verify, mmap=mmap, what=what)
+        params, meta, need, bad = f.params, f.meta, f.need, f.bad
+        vocab = Vocab(f.words, f.counts)
+        syn0, syn1, syn1neg = f.syn0, f.syn1, f.syn1neg
         p = meta["progress"]
         try:
             progress = Progress(epochs=int(p["epochs"]), epoch=int(p["epoch"]), words_done=int(p["words_done"]),
@@ -329,30 +358,6 @@ def check_update_vocab(params: Params) -> None:
     if params.hs:
         raise W2VError("-update-vocab 1 cannot be used with -hs 1: a new Huffman tree would "
                        "make the trained syn1 rows meaningless (use -negative N with -hs 0)")
-
-
-def with_updated_vocab(model: Model, new: Vocab) -> Model:
-    """The model over a grown vocabulary (-update-vocab): *new* holds the
-    summed counts of every old word (and of new words), in C's order; rows
-    move with their words, new words get C's initial syn0 rows and zero
-    context rows."""
-    check_update_vocab(model.params)
-    old_index = model.vocab.index
-    V, D = len(new), model.params.size
-    src = np.array([old_index.get(w, -1) for w in new.words], dtype=np.int64)
-    fresh = np.flatnonzero(src < 0)
-    syn0 = np.empty((V, D), dtype=np.float32)
-    keep = src >= 0
-    syn0[keep] = model.syn0[src[keep]]
-    if len(fresh):
-        # C's initialisation for the new rows, from the model's seed and old size
-        init = _tables.init_syn0(len(fresh), D, (model.params.seed + len(model.vocab)) & ((1 << 63) - 1))
-        syn0[fresh] = init
-    syn1neg = None
-    if model.syn1neg is not None:
-        syn1neg = np.zeros((V, D), dtype=np.float32)
-        syn1neg[keep] = model.syn1neg[src[keep]]
-    return Model(model.params, new, syn0, None, syn1neg, model.progress, model.job, model.path)
 
 
 def merge_counts(old: Vocab, words: List[bytes], counts: np.ndarray, min_count: int) -> Vocab:

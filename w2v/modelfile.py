@@ -335,3 +335,69 @@ def is_model_file(path: str) -> bool:
         return False
     meta = header.get("__metadata__") if isinstance(header, dict) else None
     return isinstance(meta, dict) and meta.get("format") == FORMAT
+
+
+# ------------------------------------------------------------- a model
+
+class ModelArrays:
+    """A model file read and checked (:func:`read_model`): its metadata
+    (``meta``, with valid ``params``), vocabulary (``words``, ``counts``),
+    matrices (``syn0``, ``syn1``, ``syn1neg``; None where the hyperparameters
+    have none) and every array by name (``arrays``)."""
+
+    def __init__(self, path: str, what: str, arrays: dict, meta: dict, params, words: list,
+                 counts: np.ndarray) -> None:
+        self.path, self.what, self.arrays, self.meta = path, what, arrays, meta
+        self.params, self.words, self.counts = params, words, counts
+        self.syn0 = self.syn1 = self.syn1neg = None
+
+    def bad(self, message: str) -> W2VError:
+        return W2VError(f"{self.what} {self.path!r}: {message}")
+
+    def need(self, name: str) -> np.ndarray:
+        if name not in self.arrays:
+            raise self.bad(f"array {name!r} is missing")
+        return self.arrays[name]
+
+
+def read_model(path: str, *, verify: bool = True, mmap: bool = True, what: str = "model file") -> ModelArrays:
+    """A model file's hyperparameters, vocabulary and matrices, every
+    inconsistency a one-line W2VError: the one parser of model files
+    (:meth:`w2v.model.Model.load` builds the progress on it; a vectors file
+    read from a model is its ``words`` and ``syn0``)."""
+    from .config import MAX_TOTAL_COUNT, Params
+    from ._text import EOS
+
+    arrays, meta = read(path, verify=verify, mmap=mmap, what=what)
+    if not isinstance(meta, dict) or not isinstance(meta.get("params"), dict) \
+            or not isinstance(meta.get("progress"), dict):
+        raise W2VError(f"{what} {path!r}: no hyperparameters or progress in its metadata")
+    params = Params.from_dict(meta["params"], f"{what} {path!r}")
+    m = ModelArrays(path, what, arrays, meta, params, [], np.zeros(0, np.int64))
+    words = vocab_from_arrays(m.need("vocab.bytes"), m.need("vocab.offsets"), what=f"{what} {path!r}")
+    counts = np.array(m.need("vocab.counts"))
+    if counts.dtype != np.int64 or counts.shape != (len(words),):
+        raise m.bad("vocabulary counts do not match the words")
+    if len(words) < 2 or words[0] != EOS:
+        raise m.bad("the vocabulary must start with </s> and hold at least one word")
+    if (counts < 0).any() or int(counts.sum()) >= MAX_TOTAL_COUNT:
+        raise m.bad("vocabulary counts must be >= 0 and add up to less than 2^62")
+    if len(set(words)) != len(words):
+        raise m.bad("the vocabulary has a duplicate word")
+    m.words, m.counts = words, counts
+    V, D = len(words), params.size
+
+    def matrix(name: str, present: bool):
+        if not present:
+            if name in arrays:
+                raise m.bad(f"array {name!r} does not fit the hyperparameters")
+            return None
+        a = m.need(name)
+        if a.dtype != np.float32 or a.shape != (V, D):
+            raise m.bad(f"array {name!r} is {a.dtype} {a.shape}, expected float32 ({V}, {D})")
+        return a
+
+    m.syn0 = matrix("syn0", True)
+    m.syn1 = matrix("syn1", bool(params.hs))
+    m.syn1neg = matrix("syn1neg", bool(params.negative))
+    return m

@@ -23,7 +23,7 @@ from .errors import W2VError
 from .io import atomic_output, check_writable, describe, open_input, same_file
 from .progress import Reporter
 
-WORD_BYTES = 58            # word2phrase keeps the first 58 bytes of a word
+WORD_BYTES = _text.PHRASE_WORD_BYTES     # word2phrase keeps the first 58 bytes of a word
 NEWLINE = b"\n"            # id 0 of the word table
 SPOOL_CHUNK = 1 << 20      # ids per chunk when re-reading the spool
 OUT_BUFFER = 1 << 20       # bytes per output write

@@ -11,6 +11,7 @@ from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
+from .config import ANALOGY_METHOD, LOOKUP_N
 from .errors import W2VError
 from .search import _QUERY_BLOCK, METHODS, analogy_batch, nearest
 
@@ -194,8 +195,8 @@ def _interactive(session: _Session, prompt: str) -> None:
             return
 
 
-def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str = "text",
-        method: str = "3cosadd") -> None:
+def run(kind: str, path: str, queries: Sequence[str] = (), n: int = LOOKUP_N, fmt: str = "text",
+        method: str = ANALOGY_METHOD) -> None:
     """``w2v distance`` / ``w2v analogy``: answer *queries* (command-line
     words), else standard input: interactive on a terminal, batched otherwise."""
     from .vectors import load

@@ -10,9 +10,10 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _vecio
+from .config import ANALOGY_METHOD, ANALOGY_METHODS
 from .errors import W2VError
 
-METHODS = ("3cosadd", "3cosmul")
+METHODS = ANALOGY_METHODS
 _EPS_3COSMUL = 1e-3       # Levy & Goldberg (2014)
 
 _QUERY_BLOCK = 256        # queries answered per pass over the matrix
@@ -76,7 +77,7 @@ def nearest(unit: np.ndarray, queries: np.ndarray, exclude: Sequence[Sequence[in
     return out
 
 
-def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = "3cosadd",
+def analogy_batch(unit: np.ndarray, abc: np.ndarray, n: int, method: str = ANALOGY_METHOD,
                   floor: float = 0.0, exclude: Optional[Sequence[Sequence[int]]] = None
                   ) -> List[Tuple[np.ndarray, np.ndarray]]:
     """For rows (a, b, c) of *abc*: the words d with a : b :: c : d, leaving

@@ -10,22 +10,42 @@ see a whole state).  Between epochs and whenever a checkpoint, a
 synchronisation or a stop is due, the main thread pauses the workers at
 their next sentence start; the progress then holds everything an exact
 resume needs (position, random state, pending words, learning rate, loss of
-every stream), and training goes on from there unchanged."""
+every stream), and training goes on from there unchanged.
+
+A stop (SIGINT, SIGTERM, SIGUSR1 while :meth:`Trainer.run` holds them, or
+:meth:`Trainer.request_stop`) is a flag that the main thread acts on at the
+next pause: the progress is collected, a checkpoint written, and
+:class:`w2v.errors.Stopped` raised; never in the middle of an epoch's end.
+
+Several processes (:mod:`w2v.distributed`) meet through a :class:`Sync`
+given at construction, the one interface between the trainer and a
+synchroniser."""
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
+
+try:
+    from typing import Protocol
+except ImportError:  # pragma: no cover - Python 3.7
+    Protocol = object
 
 import numpy as np
 
-from . import _tables, _train
+from . import _tables, _train, kernels
+from .errors import Stopped
 from .model import Model, Progress
 from .progress import Reporter, fmt_duration
 
 POLL = 0.05          # seconds between the main thread's looks at the workers
+# Signals that stop training at the next pause (Ctrl-C, kill, Slurm's
+# --signal=USR1@T before the time limit).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGUSR1")
 
 
 @dataclass
@@ -55,12 +75,42 @@ class Checkpointer:
     def due(self, now: float) -> bool:
         return now - self.last >= self.every
 
-    def write(self, model: Model) -> None:
-        model.save(self.path, "checkpoint file", checkpoint=True)
+    def write(self, model: Model, processes: Sequence[Progress] = (), job_words: int = 0) -> None:
+        """*processes*: every process's own progress (a run of several
+        processes, written by the first), *job_words*: the words they did."""
+        model.save(self.path, "checkpoint file", checkpoint=True, processes=processes, job_words=job_words)
         self.last = time.monotonic()
         self.writes += 1
         if self.on_write:
             self.on_write(self.path)
+
+
+class Sync(Protocol):
+    """What the trainer calls to meet other trainers (several processes).
+
+    The trainer calls these with its workers paused (every worker idle, the
+    progress collected), from its main thread:
+
+    * ``due(now, words)``: whether a round is due now (``time.monotonic()``),
+      *words* being the words this trainer has done so far; asked at every
+      look at the workers (:data:`POLL`), so it must be cheap.
+    * ``sync(trainer, active)``: a round; *active*: this trainer still has
+      work in the current epoch.  Also called (at once) when a stop was
+      requested (``trainer.stop_signal``): the round carries the stop to the
+      others and raises :class:`w2v.errors.Stopped`.
+    * ``epoch_end(trainer)``: this trainer finished the epoch; returns when
+      every trainer has (the epoch barrier).
+
+    A synchroniser reads ``trainer.model``, ``trainer.words_done`` and
+    ``trainer.stop_signal``, and may change the words-done count (which
+    drives the learning rate) only through ``trainer.set_words_done``, and
+    the progress only through ``trainer.collect()``."""
+
+    def due(self, now: float, words: int) -> bool: ...
+
+    def sync(self, trainer: "Trainer", active: bool) -> None: ...
+
+    def epoch_end(self, trainer: "Trainer") -> None: ...
 
 
 def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel":
@@ -81,7 +131,7 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel"
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
         min_alpha=p.min_alpha, private_paths=threads > 1,
-        batch=p.batched)
+        batch=kernels.choose(p.cbow, p.hs, p.negative, p.batch).batched)
 
 
 class Trainer:
@@ -90,14 +140,18 @@ class Trainer:
 
     * ``callbacks``: called with an :class:`EpochInfo` after each epoch; one
       returning ``False`` stops training there.
-    * ``checkpoint``: a :class:`Checkpointer`.
-    * ``sync``: multi-process averaging (:mod:`w2v.distributed`); called at
-      pauses every ``sync.interval`` seconds and at each epoch end.
+    * ``checkpoint``: a :class:`Checkpointer`, written at every epoch end,
+      when due, and on a stop.
+    * ``sync``: a :class:`Sync` (several processes); called at pauses when
+      due and at each epoch end.
+    * ``stop_signals``: names of the signals that stop training at the next
+      pause while :meth:`run` runs (in the main thread; none by default).
     * ``reporter``: progress line and per-epoch lines on standard error."""
 
     def __init__(self, model: Model, ids: np.ndarray, *, threads: int = 1,
                  reporter: Optional[Reporter] = None, callbacks: Sequence[Callable] = (),
-                 checkpoint: Optional[Checkpointer] = None, sync=None) -> None:
+                 checkpoint: Optional[Checkpointer] = None, sync: Optional[Sync] = None,
+                 stop_signals: Sequence[str] = ()) -> None:
         pr = model.progress
         if len(pr.streams) == 0:
             raise ValueError("the model's progress has no work streams (use Progress.plan)")
@@ -110,6 +164,8 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.checkpoint = checkpoint
         self.sync = sync
+        self.stop_signals = tuple(stop_signals)
+        self.stop_signal = 0           # the signal of a stop requested (0: none)
         self.kernel = build_kernel(self.model, ids, self.threads)
         self.kernel.words_done = pr.words_done
         self.states = []
@@ -129,6 +185,35 @@ class Trainer:
         for s, st in zip(pr.streams, self.states):
             s.rng, s.pending, s.alpha, s.loss, s.examples = st.rng, st.pending, st.alpha, st.loss, st.examples
         pr.words_done = int(self.kernel.words_done)
+
+    @property
+    def words_done(self) -> int:
+        """The shared word counter (drives the learning rate)."""
+        return int(self.kernel.words_done)
+
+    def set_words_done(self, words: int) -> None:
+        """Set the word counter (a synchroniser: the words done by every
+        process, scaled to this one's share); workers idle."""
+        self.kernel.words_done = int(words)
+
+    def request_stop(self, signum: int = signal.SIGINT) -> None:
+        """Stop at the next pause (safe from a signal handler: only sets a flag)."""
+        self.stop_signal = self.stop_signal or int(signum)
+
+    @contextlib.contextmanager
+    def _catching_stops(self) -> Iterator[None]:
+        """The stop signals set the flag while training (main thread only)."""
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in self.stop_signals:
+                sig = getattr(signal, name, None)
+                if sig is not None:
+                    handlers[sig] = signal.signal(sig, lambda signum, frame: self.request_stop(signum))
+        try:
+            yield
+        finally:
+            for sig, old in handlers.items():
+                signal.signal(sig, old)
 
     def running_loss(self) -> float:
         loss = sum(st.loss for st in self.states)
@@ -154,8 +239,8 @@ class Trainer:
             self.kernel.pause()
 
     def _due(self, now: float) -> bool:
-        return bool(self.checkpoint and self.checkpoint.due(now)) or bool(
-            self.sync is not None and self.sync.due(now))
+        return bool(self.stop_signal) or bool(self.checkpoint and self.checkpoint.due(now)) or bool(
+            self.sync is not None and self.sync.due(now, self.words_done))
 
     def _run_units(self) -> None:
         """Run the streams not yet done this epoch until they are done or a
@@ -186,28 +271,49 @@ class Trainer:
         if self._errors:
             raise self._errors[0]
 
+    def _check_stop(self) -> None:
+        """At a pause: a requested stop ends training here (with a
+        synchroniser, through a round that tells every process)."""
+        if not self.stop_signal:
+            return
+        if self.sync is not None:
+            self.sync.sync(self, active=not all(s.done for s in self.model.progress.streams))
+        raise Stopped(self.stop_signal)
+
     def run(self) -> Model:
-        """Train the remaining epochs (or until a callback stops).  On Ctrl-C
-        (KeyboardInterrupt) the workers stop within a sentence, the progress
-        is collected (and checkpointed, with a checkpoint) and the exception
-        goes on."""
+        """Train the remaining epochs (or until a callback stops).  On a stop
+        (:meth:`request_stop`, a stop signal, or Ctrl-C's KeyboardInterrupt)
+        the workers stop within a sentence, the progress is collected (and
+        checkpointed, with a checkpoint) and :class:`w2v.errors.Stopped` (or
+        the KeyboardInterrupt) goes on."""
+        self.model.touch()
+        try:
+            with self._catching_stops():
+                return self._run()
+        finally:
+            self.model.touch()
+
+    def _run(self) -> Model:
         model, pr = self.model, self.model.progress
         start, base = time.monotonic(), pr.seconds
         self._start = start
         self._done_at_start = pr.words_done
         try:
             while pr.epoch < pr.epochs and not self.stopped:
+                self._check_stop()
                 self._epoch_start = time.monotonic()
                 self._epoch_words = pr.words_done
                 while not all(s.done for s in pr.streams):
                     self._run_units()
                     pr.seconds = base + time.monotonic() - start
+                    self._check_stop()
                     now = time.monotonic()
-                    if self.sync is not None and self.sync.due(now):
+                    if self.sync is not None and self.sync.due(now, self.words_done):
                         self.sync.sync(self, active=not all(s.done for s in pr.streams))
                     if self.checkpoint and self.checkpoint.due(now):
                         self.checkpoint.write(model)
                 self._end_epoch(base + time.monotonic() - start)
+            self._check_stop()
         except KeyboardInterrupt:
             self.kernel.pause()
             pr.seconds = base + time.monotonic() - start

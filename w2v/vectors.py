@@ -1,124 +1,22 @@
-"""Word-vector files: word2vec.c's text and binary formats, and -classes output.
-
-Text:   ``V D\\n`` then per word ``word v1 v2 ... vD \\n`` (``%f``, trailing space)
-Binary: ``V D\\n`` then per word ``word``, a space, D little-endian float32, ``\\n``
-Classes: no header, ``word class\\n`` per word.
-GloVe:  text without the header line.
-Also read and written: numpy ``.npy`` and projector ``.tsv`` pairs (:mod:`w2v.formats`).
-
-Every writer goes through :func:`w2v.io.atomic_output`.  :func:`load` reads
-every format (detected), with or without the binary records' ``\\n``
-(gensim omits it) and with or without the text lines' trailing space.
-:class:`Vectors` has w2v's look-ups and gensim's ``KeyedVectors`` names."""
+"""Word vectors: the query class :class:`Vectors` (w2v's look-ups and
+gensim's ``KeyedVectors`` names) and :func:`load`.  The formats themselves
+(reading, writing, detection) are :mod:`w2v.formats`' registry; its writers
+are named here too (:func:`save`, :func:`save_word2vec`, :func:`save_classes`)."""
 from __future__ import annotations
 
-import bz2
-import contextlib
-import gzip
-import lzma
-import mmap
-import os
-import struct
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _vecio, formats, modelfile
+from . import formats, modelfile
+from .config import ANALOGY_METHOD
 from .errors import W2VError
-from .io import atomic_output, file_size, iter_chunks, open_input
+from .formats import normalize_rows, output_format, save, save_classes, save_word2vec  # noqa: F401
 from .progress import Reporter
 from .search import analogy_batch, nearest, scan
 
-_TEXT_BLOCK = 4096
 _EPS_COSMUL = 1e-6       # gensim's most_similar_cosmul
-
-
-def save_word2vec(path: str, words: Sequence[bytes], matrix: np.ndarray, binary: bool,
-                  header: bool = True) -> None:
-    """word2vec's binary or text format (``header=False``: GloVe's text);
-    a ``.gz``/``.bz2``/``.xz`` name is compressed."""
-    words = [w if isinstance(w, bytes) else str(w).encode("utf-8") for w in words]
-    m = np.ascontiguousarray(matrix, dtype=np.float32)
-    V, D = m.shape
-    if len(words) != V:
-        raise ValueError("words and matrix rows differ")
-    with atomic_output(path, "output file") as raw, _compressed(raw, path) as out:
-        if header:
-            out.write(b"%d %d\n" % (V, D))
-        if binary:
-            le = m.astype("<f4", copy=False)
-            for i, w in enumerate(words):
-                out.write(w + b" " + le[i].tobytes() + b"\n")
-        else:
-            for s in range(0, V, _TEXT_BLOCK):
-                out.write(_vecio.format_text_rows(words, m, s, min(V, s + _TEXT_BLOCK)))
-
-
-@contextlib.contextmanager
-def _compressed(raw, path: str):
-    """*raw*, or a compressor writing into it for a ``.gz``/``.bz2``/``.xz`` name."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".gz":
-        out = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
-    elif ext == ".bz2":
-        out = bz2.BZ2File(raw, "wb")
-    elif ext == ".xz":
-        out = lzma.LZMAFile(raw, "wb")
-    else:
-        yield raw
-        return
-    with out:
-        yield out
-
-
-SAVE_FORMATS = ("bin", "text", "glove", "npy", "tsv")
-_EXTENSIONS = {".bin": "bin", ".txt": "text", ".vec": "text", ".npy": "npy", ".tsv": "tsv"}
-
-
-def output_format(path: str, fmt: Optional[str] = None) -> str:
-    """The format to write *path* in: *fmt*, else from the name's extension
-    (``.bin``, ``.txt``/``.vec``, ``.npy``, ``.tsv``; after ``.gz``/``.bz2``/``.xz``)."""
-    compressed = _strip_compression(path) != path
-    if fmt is None:
-        fmt = _EXTENSIONS.get(os.path.splitext(_strip_compression(path))[1].lower())
-        if fmt is None:
-            raise W2VError(f"cannot tell the output format from the name {path!r}: use a name ending "
-                           f"in .bin, .txt, .vec, .npy or .tsv, or -format {'|'.join(SAVE_FORMATS)}")
-    elif fmt not in SAVE_FORMATS:
-        raise W2VError(f"unknown format {fmt!r} (use one of {', '.join(SAVE_FORMATS)})")
-    if compressed and fmt in ("npy", "tsv"):
-        raise W2VError(f"output file {path!r}: {fmt} files are not written compressed")
-    if path == "-" and fmt in ("npy", "tsv"):
-        raise W2VError(f"{fmt} output is a pair of files; it cannot go to standard output")
-    return fmt
-
-
-def save(path: str, words: Sequence, matrix: np.ndarray, fmt: Optional[str] = None) -> str:
-    """Write *words* and *matrix* to *path* in *fmt* (see :func:`output_format`);
-    returns the format written."""
-    fmt = output_format(path, fmt)
-    if len(words) != np.shape(matrix)[0] or np.ndim(matrix) != 2:
-        raise ValueError(f"{len(words)} words but a matrix of shape {np.shape(matrix)}")
-    if fmt == "npy":
-        formats.write_npy(path, words, matrix)
-    elif fmt == "tsv":
-        formats.write_tsv(path, words, matrix)
-    else:
-        save_word2vec(path, words, matrix, binary=fmt == "bin", header=fmt != "glove")
-    return fmt
-
-
-def save_classes(path: str, words: Sequence[bytes], classes: np.ndarray) -> None:
-    with atomic_output(path, "output file") as out:
-        for w, c in zip(words, np.asarray(classes).tolist()):
-            out.write(b"%s %d\n" % (w, c))
-
-
-# --------------------------------------------------------------------------- reading
-_MODES = {"replace": 0, "strict": 1, "bytes": 2}
-_HEADER_MAX = 1000           # bytes searched for the header's newline
-_PROBE_MAX = 1 << 16         # bytes of the first record looked at to guess the format
-_MAX_WORD = 100_000          # a binary "word" longer than this means a corrupt file
+SAVE_FORMATS = formats.SAVE_FORMATS
 
 
 def _warn_stderr(message: str) -> None:
@@ -368,7 +266,7 @@ class Vectors:
         return save(path, self.words, self.vectors, format)
 
     # ------------------------------------------------------------ searches
-    def analogy(self, a, b, c, n: int = 10, method: str = "3cosadd") -> List[Tuple[object, float]]:
+    def analogy(self, a, b, c, n: int = 10, method: str = ANALOGY_METHOD) -> List[Tuple[object, float]]:
         """Words d with a : b :: c : d, best first (C's ``word-analogy``:
         nearest to b - a + c with positive cosine; or 3CosMul)."""
         ids = [self.index(w) for w in (a, b, c)]
@@ -384,141 +282,6 @@ def _cosmul_fill(P: np.ndarray, N: np.ndarray, unit: np.ndarray, c0: int, c1: in
     num = np.prod(shifted[:len(P)], axis=0)
     den = np.prod(shifted[len(P):], axis=0) + _EPS_COSMUL
     np.divide(num, den, out=dst[0])
-
-
-def normalize_rows(m: np.ndarray) -> np.ndarray:
-    """A copy of *m* with unit rows (float32; zero rows stay zero)."""
-    m = np.asarray(m, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", m, m, dtype=np.float32))
-    norms[norms == 0] = 1
-    return m / norms[:, None]
-
-
-def _read_all(path: str, what: str):
-    """(buffer, closer): the file's bytes, memory-mapped when uncompressed."""
-    if path == "-":
-        raise W2VError(f"{what} must be a file (standard input is not supported)")
-    stream = open_input(path, what)
-    if file_size(path) >= 0:
-        try:
-            size = os.fstat(stream.fileno()).st_size
-            if size == 0:
-                stream.close()
-                raise W2VError(f"{what} {path!r} is empty")
-            mm = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-            if hasattr(mm, "madvise") and hasattr(mmap, "MADV_SEQUENTIAL"):
-                mm.madvise(mmap.MADV_SEQUENTIAL)
-        except (OSError, ValueError) as exc:
-            stream.close()
-            raise W2VError(f"cannot read {what} {path!r}: {exc}") from None
-        stream.close()
-        return mm, mm.close
-    with stream:
-        data = b"".join(iter_chunks(stream, path, what))
-    if not data:
-        raise W2VError(f"{what} {path!r} is empty")
-    return data, (lambda: None)
-
-
-_FASTTEXT_MAGIC = struct.pack("<i", 793712314)
-
-
-def _first_line(buf) -> bytes:
-    head = bytes(buf[:_PROBE_MAX])
-    return head.split(b"\n", 1)[0].rstrip(b"\r")
-
-
-def _is_header(line: bytes) -> bool:
-    fields = line.split()
-    return len(fields) == 2 and all(f.isdigit() and int(f) > 0 for f in fields)
-
-
-def _parse_header(buf, path: str, what: str) -> Tuple[int, int, int]:
-    head = bytes(buf[:_HEADER_MAX])
-    nl = head.find(b"\n")
-    line = head if nl < 0 else head[:nl]
-    fields = line.split()
-    return int(fields[0]), int(fields[1]), nl + 1
-
-
-def _looks_like_text(buf, pos: int, dim: int) -> bool:
-    """The first record is a text line ``word v1 v2 ...`` of numbers."""
-    probe = bytes(buf[pos:pos + _PROBE_MAX])
-    nl = probe.find(b"\n")
-    line = probe if nl < 0 else probe[:nl]
-    fields = line.split()
-    if len(fields) < 2:
-        return False
-    for f in fields[1:]:
-        try:
-            float(f)
-        except ValueError:
-            return False
-    return True
-
-
-def _model_word_vectors(path: str, limit: Optional[int]) -> Tuple[List[bytes], np.ndarray]:
-    """The words and word vectors (syn0) of a w2v model file (-save-model,
-    -checkpoint), memory-mapped read-only."""
-    arrays, _ = modelfile.read(path)
-    for name in ("syn0", "vocab.bytes", "vocab.offsets"):
-        if name not in arrays:
-            raise W2VError(f"model file {path!r}: array {name!r} is missing")
-    words = modelfile.vocab_from_arrays(arrays["vocab.bytes"], arrays["vocab.offsets"],
-                                        what=f"model file {path!r}")
-    m = arrays["syn0"]
-    if m.ndim != 2 or m.dtype != np.float32 or len(m) != len(words):
-        raise W2VError(f"model file {path!r}: syn0 does not match its vocabulary")
-    if limit and limit > 0:
-        words, m = words[:limit], m[:limit]
-    return words, m
-
-
-def sniff(buf, path: str, what: str = "vectors file") -> str:
-    """The format of a vectors file from its first bytes (and a ``.tsv``
-    name): ``word2vec`` (header line; binary or text), ``glove`` (text
-    without header), ``npy`` or ``tsv``.  A fastText model (``.bin``) or
-    anything else raises :class:`W2VError`."""
-    if bytes(buf[:len(formats.NPY_MAGIC)]) == formats.NPY_MAGIC:
-        return "npy"
-    if bytes(buf[:4]) == _FASTTEXT_MAGIC:
-        raise W2VError(f"{what} {path!r} is a fastText model (.bin), not a vectors file: "
-                       f"load the .vec file that fastText writes beside it")
-    line = _first_line(buf)
-    if _strip_compression(path).lower().endswith(".tsv"):
-        return "tsv"
-    if _is_header(line) and b"\n" in bytes(buf[:_HEADER_MAX]):
-        return "word2vec"
-    if formats.looks_like_tsv(buf):
-        return "tsv"
-    if _looks_like_text(line, 0, 0) and not _looks_like_text(b"x " + line, 0, 0):
-        return "glove"        # a line of numbers only is a broken header, not a word
-    shown = line[:60].decode("utf-8", "replace")
-    raise W2VError(f"{what} {path!r}: the first line must be '<words> <dimensions>' "
-                   f"(two positive integers) or a GloVe line 'word v1 v2 ...', found {shown!r}; "
-                   f"not a vectors file?")
-
-
-def _strip_compression(path: str) -> str:
-    base, ext = os.path.splitext(path)
-    return base if ext.lower() in (".gz", ".bz2", ".xz") else path
-
-
-def _decode_words(raw: List[bytes], errors: str, path: str, what: str) -> Tuple[list, List[int]]:
-    """Words of a pair format in the *errors* mode of :func:`load`."""
-    if errors == "bytes":
-        return raw, []
-    words, invalid = [], []
-    for i, w in enumerate(raw):
-        try:
-            words.append(w.decode("utf-8"))
-        except UnicodeDecodeError:
-            if errors == "strict":
-                raise W2VError(f"{what} {path!r}: word {i + 1} is not valid UTF-8 "
-                               f"(use errors='replace' or 'bytes')") from None
-            words.append(w.decode("utf-8", "replace"))
-            invalid.append(i)
-    return words, invalid
 
 
 def load(path: str, *, errors: str = "replace", binary: Optional[bool] = None,
@@ -539,119 +302,19 @@ def load(path: str, *, errors: str = "replace", binary: Optional[bool] = None,
 
     Every problem with the file raises :class:`W2VError` with a one-line message."""
     what = "vectors file"
-    if errors not in _MODES:
-        raise W2VError(f"errors must be one of {', '.join(_MODES)} (got {errors!r})")
-    warn = warn or _warn_stderr
-    if modelfile.is_model_file(path):
-        raw, m = _model_word_vectors(path, limit)
-        words, invalid = _decode_words(raw, errors, path, what)
-        if normalize:
-            m = normalize_rows(m)
-        if invalid and errors == "replace":
-            warn(f"model file {path!r}: {len(invalid)} word(s) are not valid UTF-8; invalid bytes "
-                 f"replaced by U+FFFD (use errors='bytes' to keep them)")
-        vec = Vectors(words, m, path=path, normalized=normalize, binary=True)
-        vec.format = "w2v-model"
+    r = formats.read(path, formats.ReadOptions(errors, binary, normalize, warn or _warn_stderr), limit, what)
+    vec = Vectors(r.words, r.matrix, path=path, normalized=normalize, binary=r.binary)
+    vec.format = r.format
+    if r.format == modelfile.FORMAT:
         return vec
-    buf, close = _read_all(path, what)
-    try:
-        fmt = sniff(buf, path, what)
-        if fmt in ("npy", "tsv"):
-            reader = formats.read_npy if fmt == "npy" else formats.read_tsv
-            raw, m = reader(path, buf, limit, what)
-            words, invalid = _decode_words(raw, errors, path, what)
-            if normalize:
-                m = normalize_rows(m)
-            binary = False
-        else:
-            words, m, invalid, binary = _load_text_or_binary(buf, path, what, fmt, errors, binary,
-                                                             normalize, limit, warn)
-    finally:
-        close()
-    if invalid:
-        if errors == "replace":
-            warn(f"{what} {path!r}: {len(invalid)} word(s) are not valid UTF-8 (first: record "
-                 f"{invalid[0] + 1}); invalid bytes replaced by U+FFFD (use errors='bytes' to keep them)")
-    vec = Vectors(words, m, path=path, normalized=normalize, binary=binary)
-    vec.format = "word2vec-binary" if binary else ("word2vec-text" if fmt == "word2vec" else fmt)
     dups = vec.duplicates()
     if dups:
         seen, first = set(), None
-        for w in words:
+        for w in r.words:
             if w in seen:
                 first = w
                 break
             seen.add(w)
-        warn(f"{what} {path!r}: {dups} duplicate word(s) (first: {first!r}); look-ups use the first occurrence")
+        (warn or _warn_stderr)(f"{what} {path!r}: {dups} duplicate word(s) (first: {first!r}); "
+                               f"look-ups use the first occurrence")
     return vec
-
-
-def _line_count(buf) -> int:
-    """Lines in *buf* (a last line without newline counts)."""
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    n = int(np.count_nonzero(arr == 10))
-    return n + (1 if len(arr) and arr[-1] != 10 else 0)
-
-
-def _load_text_or_binary(buf, path, what, fmt, errors, binary, normalize, limit, warn):
-    """(words, matrix, invalid rows, binary) of a word2vec or GloVe file."""
-    glove = fmt == "glove"
-    if glove:
-        V, D, pos = _line_count(buf), len(_first_line(buf).split()) - 1, 0
-        binary = False
-    else:
-        V, D, pos = _parse_header(buf, path, what)
-        if binary is None:
-            binary = not _looks_like_text(buf, pos, D)
-    want = V if not limit or limit <= 0 else min(V, int(limit))
-    # Never trust the header for the allocation: each record needs at
-    # least 1 + 1 + 4*D bytes (binary) or 2*D + 1 (text).
-    room = (len(buf) - pos) // ((4 * D + 2) if binary else (2 * D + 1)) + 1
-    m = np.empty((min(want, room), D), dtype=np.float32)
-    mv = memoryview(buf)
-    try:
-        if binary:
-            words, done, pos, code, invalid = _vecio.parse_binary(
-                mv, pos, want if want <= m.shape[0] else m.shape[0], m, _MODES[errors],
-                normalize, _MAX_WORD)
-            line_no = found = 0
-        else:
-            words, done, pos, code, invalid, lines, found = _vecio.parse_text(
-                mv, pos, want if want <= m.shape[0] else m.shape[0], m, _MODES[errors],
-                normalize)
-            line_no = (1 if glove else 2) + lines
-    finally:
-        mv.release()
-    if glove and code == 1:
-        code = 0              # blank lines: fewer words than lines
-    elif code == 0 and done < want and not glove:
-        code = 1              # the room estimate ran out: the file is too short
-    trailing = b""
-    if code == 0 and want == V and not glove:
-        trailing = bytes(buf[pos:pos + 64]).strip()
-    _check(code, path, what, V, D, done, binary, line_no, found, glove)
-    if done < len(m):
-        m = m[:done].copy()
-    if trailing:
-        warn(f"{what} {path!r}: data after the last of the header's {V} words ignored")
-    return words, m, invalid, binary
-
-
-def _check(code: int, path: str, what: str, V: int, D: int, done: int, binary: bool,
-           line_no: int, found: int, glove: bool = False) -> None:
-    if code == 0:
-        return
-    where = f"record {done + 1}" if binary else f"line {line_no} (word {done + 1})"
-    fmt = "binary" if binary else ("GloVe text" if glove else "text")
-    dim_from = "as on line 1" if glove else "the header's dimension"
-    messages = {
-        1: f"the header says {V} words but the file ends after {done}",
-        2: f"{where} of {V} is truncated (the file ends inside it)",
-        3: f"{where}: no space after the word within {_MAX_WORD} bytes; corrupt file, or not {fmt}?",
-        4: f"{where}: the vector contains NaN or infinity",
-        5: f"{where}: the word is not valid UTF-8 (use errors='replace' or 'bytes')",
-        6: f"{where}: a value is not a number",
-        7: f"{where}: expected {D} values ({dim_from}), found {found}",
-    }
-    msg = messages.get(code, f"{where}: unreadable (code {code})")
-    raise W2VError(f"{what} {path!r} ({fmt}): {msg}")

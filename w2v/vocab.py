@@ -10,12 +10,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ._text import EOS
+from .config import MAX_TOTAL_COUNT
 from .errors import W2VError
 from .io import atomic_output, iter_chunks, open_input
-
-EOS = b"</s>"
-# Counts (and their sum) stay below this, so int64 sums cannot overflow.
-MAX_TOTAL_COUNT = 1 << 62
 
 
 @dataclass

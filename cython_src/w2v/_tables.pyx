@@ -11,7 +11,9 @@ from w2v._common cimport EXP_TABLE_SIZE, MAX_EXP, lcg_next
 
 cnp.import_array()
 
-cdef int64_t MAX_TOTAL_COUNT = <int64_t>1 << 62
+from w2v.config import MAX_TOTAL_COUNT as _MAX_TOTAL_COUNT
+
+cdef int64_t MAX_TOTAL_COUNT = _MAX_TOTAL_COUNT     # one definition: w2v.config
 
 
 def exp_table():

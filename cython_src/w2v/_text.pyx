@@ -12,12 +12,13 @@ from libc.stdint cimport int32_t, int64_t, uint64_t, uint8_t
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memcmp
 
-from w2v._common cimport MAX_WORD_BYTES, EOS_ID
+from w2v._common cimport MAX_WORD_BYTES, MAX_PHRASE_WORD_BYTES, EOS_ID
 
 cnp.import_array()
 
-EOS = b"</s>"
-WORD_BYTES = MAX_WORD_BYTES
+EOS = b"</s>"                                # the sentence end, id EOS_ID of every vocabulary
+WORD_BYTES = MAX_WORD_BYTES                  # bytes of a word word2vec.c keeps
+PHRASE_WORD_BYTES = MAX_PHRASE_WORD_BYTES    # bytes of a word word2phrase.c keeps
 
 
 cdef uint64_t hash_bytes(const char *w, int32_t length) noexcept nogil:

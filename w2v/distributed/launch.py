@@ -1,0 +1,195 @@
+"""Launch and errors of a multi-process run (``mpiexec -n K w2v train`` or
+``srun``): whether this process runs under a launcher (read from the
+environment *before* mpi4py is imported, :func:`launcher_env`; a single
+process never imports mpi4py), its place in the job (:class:`Dist`), errors
+every rank sees alike (:meth:`Dist.collective`, :func:`agreed_error`) and the
+abort that ends the whole job on a bug (:meth:`Dist.abort`)."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, List, Optional, TypeVar
+
+from ..config import available_cores
+from ..errors import W2VError
+
+T = TypeVar("T")
+
+# (rank variable, size variable) of the launchers we know, in order of trust.
+_LAUNCHER_VARS = (
+    ("PMI_RANK", "PMI_SIZE"),                          # MPICH (hydra), Intel MPI
+    ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),  # Open MPI
+    ("PMIX_RANK", None),                               # PMIx (Open MPI 5, srun --mpi=pmix)
+    ("MV2_COMM_WORLD_RANK", "MV2_COMM_WORLD_SIZE"),    # MVAPICH
+    ("PALS_RANKID", None),                             # HPE/Cray PALS
+    ("MPI_LOCALRANKID", "MPI_LOCALNRANKS"),            # MPICH/Intel node-local ids
+    ("SLURM_PROCID", "SLURM_STEP_NUM_TASKS"),          # srun
+)
+
+MPI_EXTRA = 'pip install "w2v[mpi]" (or "w2v[mpich]" to get an MPI too)'
+
+
+@dataclass(frozen=True)
+class Launch:
+    rank: int
+    size: Optional[int]   # None: the launcher does not say (mpi4py will)
+    source: str
+
+
+def _int_env(env, name: Optional[str]) -> Optional[int]:
+    if not name:
+        return None
+    try:
+        return int(env.get(name, ""))
+    except ValueError:
+        return None
+
+
+def launcher_env(env=None) -> Optional[Launch]:
+    """The rank this process has under an MPI launcher or srun, from the
+    environment alone; None for a plain process (or srun with one task)."""
+    env = os.environ if env is None else env
+    for rank_var, size_var in _LAUNCHER_VARS:
+        rank = _int_env(env, rank_var)
+        if rank is None:
+            continue
+        size = _int_env(env, size_var)
+        if rank_var == "SLURM_PROCID":
+            size = size if size is not None else _int_env(env, "SLURM_NTASKS")
+            if size is None or size <= 1:
+                continue       # a batch script's own shell, or srun -n 1
+        if size is not None and size <= 1:
+            return None
+        return Launch(rank, size, rank_var)
+    return None
+
+
+def env_rank(env=None) -> int:
+    """Rank from the environment (0 for a plain process)."""
+    launch = launcher_env(env)
+    return launch.rank if launch else 0
+
+
+def _import_mpi(launch: Launch):
+    try:
+        import mpi4py
+    except ImportError:
+        what = f"{launch.size} processes" if launch.size else f"an MPI launcher ({launch.source} is set)"
+        raise W2VError(f"running as {what} needs mpi4py: {MPI_EXTRA}") from None
+    mpi4py.rc.thread_level = "serialized"   # one thread at a time calls MPI
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise W2VError(f"mpi4py cannot load an MPI library ({exc}): {MPI_EXTRA}") from None
+    return MPI
+
+
+def node_cores() -> int:
+    try:
+        return max(1, os.cpu_count() or 1)
+    except Exception:  # pragma: no cover
+        return 1
+
+
+@dataclass
+class Dist:
+    """This rank's place in the job."""
+
+    comm: object
+    MPI: object
+    rank: int
+    size: int
+    local_rank: int
+    local_size: int
+
+    # ---- threads and random streams ---------------------------------------
+    def default_threads(self) -> int:
+        """Cores for each rank of this node: the cores this process may use
+        when the launcher pinned it to fewer than the node has, else the node's
+        cores divided by the ranks on the node."""
+        allowed, cores = available_cores(), node_cores()
+        if allowed < cores:
+            return allowed
+        return max(1, cores // self.local_size)
+
+    def worker_offset(self, threads: int) -> int:
+        """Global index of this rank's first worker (ranks may differ in threads)."""
+        offset = self.comm.exscan(int(threads))
+        return 0 if self.rank == 0 or offset is None else int(offset)
+
+    # ---- errors -----------------------------------------------------------
+    def collective(self, fn: Callable[[], T]) -> T:
+        """Run *fn* on every rank; if it raised a W2VError on any rank, raise
+        it on all (the lowest failing rank's message, reported by rank 0)."""
+        error: Optional[str] = None
+        exit_code = 1
+        result = None
+        try:
+            result = fn()
+        except W2VError as exc:
+            error, exit_code = str(exc), exc.exit_code
+        errors = self.comm.allgather(None if error is None else (error, exit_code))
+        for r, e in enumerate(errors):
+            if e is not None:
+                exc = W2VError(e[0] if r == 0 else f"{e[0]} (rank {r})")
+                exc.exit_code = e[1]
+                exc.collective = True
+                raise exc
+        return result
+
+    def abort(self, code: int = 1) -> None:  # pragma: no cover - ends the process
+        self.comm.Abort(code)
+
+    def bcast(self, obj, root: int = 0):
+        return self.comm.bcast(obj, root=root)
+
+
+_dist: List[Optional[Dist]] = []
+
+
+def _abort_on_uncaught(dist: Dist) -> None:
+    """An uncaught exception (a bug) on one rank ends the whole job: without
+    this, the other ranks would wait for it forever in their next collective."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        previous(kind, value, tb)
+        try:
+            sys.stderr.flush()
+        finally:
+            dist.abort(1)
+
+    sys.excepthook = hook
+
+
+def init(env=None) -> Optional[Dist]:
+    """The MPI job this process belongs to, or None when it runs alone (then
+    mpi4py is not imported).  A launcher that starts several processes
+    without mpi4py installed is a one-line error."""
+    if _dist:
+        return _dist[0]
+    launch = launcher_env(env)
+    dist = None
+    if launch is not None:
+        MPI = _import_mpi(launch)
+        comm = MPI.COMM_WORLD
+        if comm.Get_size() > 1:
+            local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=comm.Get_rank())
+            dist = Dist(comm, MPI, comm.Get_rank(), comm.Get_size(), local.Get_rank(), local.Get_size())
+            local.Free()
+            _abort_on_uncaught(dist)
+    _dist.append(dist)
+    return dist
+
+
+def current() -> Optional[Dist]:
+    """The job :func:`init` found (None before init or for one process)."""
+    return _dist[0] if _dist else None
+
+
+def agreed_error(message: str) -> W2VError:
+    """A W2VError every rank raises alike (reported once, by rank 0)."""
+    exc = W2VError(message)
+    exc.collective = True
+    return exc

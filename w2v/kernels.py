@@ -1,0 +1,94 @@
+"""Which update the training kernel makes: the one table that
+:class:`w2v.config.Params` validation, :func:`w2v.trainer.build_kernel` and
+``w2v train``'s ``-batch`` help read.
+
+A model's losses come from its flags (``-hs 1``: hierarchical softmax,
+``-negative N``: negative sampling, both at once is allowed); its
+architecture from ``-cbow``.  An *update* is how the kernel applies them:
+word2vec.c's pair-by-pair updates, or the batched skip-gram kernel (one draw
+of negatives per centre word, shared by its window, trained as small matrix
+blocks).  A new kernel is a row of :data:`UPDATES` plus its code in
+``cython_src/w2v/_train.pyx`` (a ``Shared`` flag and a ``train_sentence_*``
+function chosen in ``train_range``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Update:
+    """One way to train: the architectures and losses it handles."""
+
+    name: str
+    batched: bool                      # the kernel's ``batch`` flag
+    architectures: Tuple[str, ...]     # "sg" (skip-gram), "cbow"
+    losses: Tuple[str, ...]            # "ns", "hs", "ns+hs" (see :func:`loss`)
+    default: bool                      # chosen when -batch is not given and it applies
+    what: str                          # what it trains, for the message of a -batch it refuses
+    summary: str
+
+
+UPDATES = (
+    Update("batch", True, ("sg",), ("ns",), True, "skip-gram",
+           "batched skip-gram: one draw of negatives per centre word, shared by its window, "
+           "trained as small matrix blocks"),
+    Update("pair", False, ("sg", "cbow"), ("ns", "hs", "ns+hs"), True, "skip-gram or CBOW",
+           "word2vec.c's pair-by-pair updates"),
+)
+
+
+def architecture(cbow: int) -> str:
+    return "cbow" if cbow else "sg"
+
+
+def loss(hs: int, negative: int) -> str:
+    """The losses a model trains: ``ns``, ``hs`` or ``ns+hs``."""
+    return "+".join(name for name, on in (("ns", negative), ("hs", hs)) if on)
+
+
+def applies(update: Update, cbow: int, hs: int, negative: int) -> bool:
+    return architecture(cbow) in update.architectures and loss(hs, negative) in update.losses
+
+
+def choose(cbow: int, hs: int, negative: int, batch: Optional[int] = None) -> Optional[Update]:
+    """The update for these flags (*batch*: 1 = the batched kernel, 0 = the
+    pair kernel, None = the first default that applies); None when *batch*
+    asks for one that does not apply."""
+    for update in UPDATES:
+        wanted = update.default if batch is None else update.batched == bool(batch)
+        if wanted and applies(update, cbow, hs, negative):
+            return update
+    return None
+
+
+def refusal(batch: int) -> str:
+    """The message for a -batch value that does not apply to the flags."""
+    ok = [u for u in UPDATES if u.batched == bool(batch)]
+    u = ok[0]
+    return (f"-batch {int(batch)} is {u.what} "
+            f"{'with ' + ' or '.join(_loss_names[x] for x in u.losses)} only: use it with "
+            f"{' '.join(_flags(u))}")
+
+
+_loss_names = {"ns": "negative sampling", "hs": "hierarchical softmax", "ns+hs": "both losses"}
+
+
+def _flags(update: Update) -> Tuple[str, ...]:
+    flags = []
+    if update.architectures == ("sg",):
+        flags.append("-cbow 0")
+    elif update.architectures == ("cbow",):
+        flags.append("-cbow 1")
+    if update.losses == ("ns",):
+        flags.append("-hs 0")
+    return tuple(flags)
+
+
+def batch_help() -> str:
+    """``w2v train -batch``'s help, from the table."""
+    batched = next(u for u in UPDATES if u.batched)
+    pair = next(u for u in UPDATES if not u.batched)
+    return (f"1 = {batched.summary.split(':')[0]} ({' '.join(_flags(batched))} only):"
+            f"{batched.summary.split(':', 1)[1]} (faster, same or better quality; see README); "
+            f"0 = {pair.summary} [default: 1 for skip-gram with negative sampling only, else 0].")
