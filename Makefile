@@ -102,7 +102,7 @@ test: install $(TVENV)/.installed
 	cd tests && ../$(TVENV)/bin/python -m pytest $(PYTEST_ARGS) $(patsubst tests/%,%,$(patsubst tests,.,$(TESTS)))
 
 $(VENV)/.bench: $(VENV)/.deps
-	$(PIP) install -q $(call extra,bench)
+	$(PIP) install -q $(call pyproject,bench)
 	touch $@
 
 # bench.py takes BENCH_ARGS (e.g. BENCH_ARGS=--quick); the phrases and vectors

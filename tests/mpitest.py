@@ -1,18 +1,18 @@
 """Running code under ``mpiexec -n K`` in the tests (``make test`` installs
-mpi4py and PyPI's MPICH into the test venv; conftest.py stops the session
-when either is missing)."""
+mpi4py and PyPI's MPICH into the test venv; a test fails without them, and
+test_requirements.py lists what is missing)."""
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from typing import Sequence
+from typing import Optional, Sequence
 
 from w2vtest import INSTALL_HINT, Result, venv_tool
 
 
 def mpiexec() -> str:
-    """The test venv's mpiexec (PyPI's MPICH), else the one on $PATH."""
+    """The test venv's mpiexec (PyPI's MPICH); a test fails without it."""
     path = venv_tool("mpiexec")
     if path is None:
         raise AssertionError(f"mpiexec is not installed: {INSTALL_HINT}")

@@ -3,7 +3,7 @@ training, context vectors, the training loss and training from Python.
 
 Exact parts (loss, resume, API = CLI) are checked against an independent
 numpy reference or byte for byte; learning is checked statistically on the
-planted corpus (conftest.py: planted_small)."""
+planted corpus (conftest.py: planted)."""
 from __future__ import annotations
 
 import os
@@ -166,7 +166,7 @@ def test_loss_outside_the_table_is_exact(tmp_path):
     assert model.losses[0] == pytest.approx(ref, rel=1e-5)
 
 
-# ------------------------------------------------------------------ the planted corpus (conftest.py: planted_small)
+# ------------------------------------------------------------------ the planted corpus (conftest.py: planted)
 def group_precision(vectors, groups, k=5):
     """Mean share of each planted word's k nearest words that are in its group."""
     hits = []
@@ -178,8 +178,8 @@ def group_precision(vectors, groups, k=5):
     return float(np.mean(hits))
 
 
-def test_loss_decreases_over_epochs(planted_small):
-    folder, groups = planted_small
+def test_loss_decreases_over_epochs(planted):
+    folder, groups = planted
     for cbow in (0, 1):
         m = w2v.train(str(folder / "corpus.txt"), cbow=cbow, size=16, iter=5, min_count=1, threads=2)
         assert len(m.losses) == 5
@@ -187,8 +187,8 @@ def test_loss_decreases_over_epochs(planted_small):
         assert m.losses[1] < m.losses[0] and m.losses[2] < m.losses[1], m.losses
 
 
-def test_python_api_trains_saves_loads_and_continues(planted_small, tmp_path):
-    folder, groups = planted_small
+def test_python_api_trains_saves_loads_and_continues(planted, tmp_path):
+    folder, groups = planted
     seen = []
     m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2,
                   callbacks=[seen.append])
@@ -212,15 +212,15 @@ def test_python_api_trains_saves_loads_and_continues(planted_small, tmp_path):
     assert v.words == back.vectors.words and np.array_equal(v.vectors, m.syn0)
 
 
-def test_a_callback_returning_false_stops_training(planted_small):
-    folder, _ = planted_small
+def test_a_callback_returning_false_stops_training(planted):
+    folder, _ = planted
     m = w2v.train(str(folder / "corpus.txt"), size=8, iter=5, min_count=1, threads=1,
                   callbacks=[lambda info: info.epoch < 2])
     assert m.epoch == 2 and len(m.losses) == 2 and not m.progress.finished
 
 
-def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted_small, tmp_path):
-    folder, groups = planted_small
+def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted, tmp_path):
+    folder, groups = planted
     m = w2v.train(str(folder / "corpus.txt"), cbow=0, size=16, iter=3, min_count=1, threads=2)
     before = group_precision(m.vectors, groups)
     new = planted_corpus(tmp_path / "new.txt", groups=3, per_group=10, tokens=30_000, seed=9, noise=0.1)
@@ -237,7 +237,7 @@ def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted_small
     m.train_more(str(tmp_path / "new.txt"), iter=3, update_vocab=True, threads=2)
     words = set(m.vocab.words)
     assert all(w in words for grp in new for w in grp)
-    assert len(m.vocab) == 101 + 30
+    assert len(m.vocab) == 201 + 30
     counts = m.vocab.counts
     assert (np.diff(counts[1:]) <= 0).all()              # still in C's order (rows moved with words)
     # old words kept their trained rows (only the old text trained them; the new text never mentions them)
@@ -253,8 +253,8 @@ def _saved(m, path):
     return str(path)
 
 
-def test_update_vocab_with_hierarchical_softmax_is_refused(planted_small, tmp_path):
-    folder, _ = planted_small
+def test_update_vocab_with_hierarchical_softmax_is_refused(planted, tmp_path):
+    folder, _ = planted
     m = w2v.train(str(folder / "corpus.txt"), size=8, iter=1, min_count=1, hs=1, negative=0, threads=1)
     with pytest.raises(W2VError, match="-update-vocab 1 cannot be used with -hs 1"):
         m.train_more(str(folder / "corpus.txt"), iter=1, update_vocab=True)
@@ -265,8 +265,8 @@ FLAGS = ["-size", "12", "-min-count", "1", "-cbow", "0", "-threads", "1", "-seed
          "-debug", "1"]
 
 
-def test_api_and_cli_write_the_same_bytes(planted_small, tmp_path, w2v_cli):
-    folder, _ = planted_small
+def test_api_and_cli_write_the_same_bytes(planted, tmp_path, w2v_cli):
+    folder, _ = planted
     corpus = str(folder / "corpus.txt")
     res = w2v_cli("train", "-train", corpus, "-output", "cli.bin", "-iter", "2", *FLAGS)
     assert res.returncode == 0, str(res)
@@ -281,8 +281,8 @@ def test_api_and_cli_write_the_same_bytes(planted_small, tmp_path, w2v_cli):
     assert sum(ln.startswith("epoch ") and " per example, " in ln for ln in res.err_lines) == 2
 
 
-def test_context_vectors_and_w_plus_c(planted_small, tmp_path, w2v_cli):
-    folder, _ = planted_small
+def test_context_vectors_and_w_plus_c(planted, tmp_path, w2v_cli):
+    folder, _ = planted
     args = ["-train", str(folder / "corpus.txt"), "-iter", "1", *FLAGS]
     res = w2v_cli("train", *args, "-output", "w.bin", "-save-context", "c.bin", "-save-model", "m.w2vm")
     assert res.returncode == 0, str(res)
@@ -437,8 +437,8 @@ def test_init_vectors(tmp_path, w2v_cli):
                                   "-init-vectors", "init.txt"), contains="has 4 dimensions, but -size is 5")
 
 
-def test_continue_from_the_command_line(planted_small, tmp_path, w2v_cli):
-    folder, groups = planted_small
+def test_continue_from_the_command_line(planted, tmp_path, w2v_cli):
+    folder, groups = planted
     res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-iter", "1", "-size", "12", "-min-count", "1",
                   "-save-model", "m.w2vm", "-debug", "0")
     assert res.returncode == 0, str(res)

@@ -4,9 +4,11 @@
   ``w2v`` console script installed next to ``sys.executable`` or through
   ``python -m w2v``, with the working directory in a temporary folder.
 * :func:`c_tool` finds the original C tools (PyPI's ``word2vec``, which
-  ``make test`` installs into the test venv); :func:`missing_requirements`
-  lists what the comparison tests need and the venv lacks (conftest.py stops
-  the session when anything is missing: those tests never skip).
+  ``make test`` installs into the test venv) and :func:`venv_tool` other
+  programs of that venv (mpiexec), never on ``$PATH`` or at fixed paths; a
+  missing one fails the test that needs it (never a skip), and
+  :func:`missing_requirements`, which test_requirements.py asserts empty,
+  lists everything the venv lacks.
 * strict parsers of word2vec.c's vector formats, and error-output checks.
 * the planted corpus and the checks of learning on it (:func:`train_cli`,
   :func:`assert_learned`), Zipf-like text (:func:`make_text`).
@@ -15,12 +17,13 @@
 """
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import random
-import shutil
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
@@ -38,28 +41,37 @@ INSTALL_HINT = "'make test' installs it into .venv-test (pyproject.toml's \"test
 
 
 def venv_tool(name: str) -> Optional[str]:
-    """An executable installed with the interpreter running the tests (next to
-    ``sys.executable``), else found on ``$PATH``; None when neither has it."""
-    here = os.path.join(os.path.dirname(sys.executable), name)
-    if os.access(here, os.X_OK):
-        return here
-    return shutil.which(name)
+    """An executable installed into the environment running the tests: its
+    scripts folder (a venv's bin/, where pip puts console scripts and the
+    packages' programs), or next to ``sys.executable``; None when missing.
+    Never looked up on ``$PATH``: a tool from outside the test venv is not
+    the one ``make test`` installed."""
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
 
 
 def find_c_tool(name: str) -> Optional[str]:
-    """Path of one of :data:`C_TOOLS`: in the folder ``$W2V_C_TOOLS`` when that
-    is set (and only there), else :func:`venv_tool`; None when missing."""
+    """Path of one of :data:`C_TOOLS`: where the installed ``word2vec``
+    package put it (its file list), else :func:`venv_tool`; None when missing."""
     assert name in C_TOOLS, name
-    folder = os.environ.get("W2V_C_TOOLS")
-    if folder:
-        path = os.path.join(folder, name)
-        return path if os.access(path, os.X_OK) else None
+    try:
+        files = importlib.metadata.files("word2vec") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for f in files:
+        if f.name == name and f.parent.name == "bin":
+            path = os.path.normpath(str(f.locate()))
+            if os.access(path, os.X_OK):
+                return path
     return venv_tool(name)
 
 
 def c_tool(name: str) -> str:
-    """Path of one of word2vec.c's tools; a missing tool fails the test
-    (conftest.py checks them all when the session starts)."""
+    """Path of one of word2vec.c's tools; a missing tool fails the test, with
+    the way to install it (test_requirements.py checks them all)."""
     path = find_c_tool(name)
     if path is None:
         raise AssertionError(f"the C tool {name} is not installed: {INSTALL_HINT}")
@@ -77,9 +89,9 @@ def missing_requirements() -> List[str]:
 
 def console_script() -> str:
     """The ``w2v`` entry point installed with the interpreter running the tests."""
-    path = os.path.join(os.path.dirname(sys.executable), "w2v")
-    if not os.path.exists(path):
-        raise RuntimeError(f"console script {path} is missing: install the package first")
+    path = venv_tool("w2v")
+    if path is None:
+        raise RuntimeError(f"the w2v console script is missing from {sys.prefix}: install the package first")
     return path
 
 
