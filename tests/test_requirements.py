@@ -10,7 +10,9 @@ from w2vtest import C_TOOLS, c_tool, missing_requirements, venv_tool
 
 
 def test_the_test_venv_has_every_tool_and_module():
-    assert missing_requirements() == []
+    missing = missing_requirements()
+    assert not missing, (f"the test venv {sys.prefix} lacks {', '.join(missing)}: 'make test' installs "
+                         "them (pyproject.toml's \"test\" extra)")
 
 
 def test_the_c_tools_are_the_venvs_and_run():
