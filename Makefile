@@ -28,10 +28,21 @@ BENCH_ARGS ?=
 
 COMPILED := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h)
 SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/data/*)
-# what the tests need besides the package (pyproject's "test" extra, kept in step)
-# (mpi4py and MPICH from PyPI: the MPI tests run under mpiexec -n 2)
-TEST_DEPS := "pytest>=7" safetensors "matplotlib>=3.5" "mpi4py>=3.1" "mpich>=4.1"
-DEPS     := "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
+# Package lists come from pyproject.toml, the one place that names them: the
+# build requirements, the dependencies, and the extras ("test": what the test
+# suite needs besides the package, the C tools of PyPI's word2vec, gensim and
+# scikit-learn included).  $(call pyproject,NAME) is the list `NAME = [...]`,
+# each package quoted for the shell.
+pyproject = $(shell $(PYTHON) -c 'import re; t = open("pyproject.toml").read(); \
+    b = re.search(r"^$(1) = \[(.*?)\]$$", t, re.M | re.S).group(1); \
+    print(" ".join(chr(34) + s + chr(34) for s in re.findall(chr(34) + "([^" + chr(34) + "]*)" + chr(34), b)))')
+BUILD_DEPS := $(call pyproject,requires)
+RUN_DEPS   := $(call pyproject,dependencies)
+TEST_DEPS  := $(call pyproject,test)
+ifeq ($(and $(BUILD_DEPS),$(RUN_DEPS),$(TEST_DEPS)),)
+$(error could not read the package lists (requires, dependencies, test) from pyproject.toml)
+endif
+DEPS       := $(BUILD_DEPS) $(RUN_DEPS) $(TEST_DEPS)
 
 .PHONY: all install demo test bench clean native
 
@@ -74,7 +85,7 @@ demo: install
 $(TVENV)/.deps: pyproject.toml
 	@echo "setting up $(TVENV) (test dependencies)..."
 	$(PYTHON) -m venv $(TVENV)
-	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q "numpy>=1.23" "click>=8.0" $(TEST_DEPS)
+	$(TVENV)/bin/python -m pip --disable-pip-version-check install -q $(RUN_DEPS) $(TEST_DEPS)
 	touch $@
 
 $(WHEEL)/.built: $(VENV)/.deps $(SOURCES)
@@ -91,7 +102,7 @@ test: install $(TVENV)/.installed
 	cd tests && ../$(TVENV)/bin/python -m pytest $(PYTEST_ARGS) $(patsubst tests/%,%,$(patsubst tests,.,$(TESTS)))
 
 $(VENV)/.bench: $(VENV)/.deps
-	$(PIP) install -q gensim word2vec matplotlib
+	$(PIP) install -q $(call pyproject,bench)
 	touch $@
 
 # bench.py takes BENCH_ARGS (e.g. BENCH_ARGS=--quick); the phrases and vectors

@@ -1,26 +1,22 @@
-"""Running code under ``mpiexec -n K`` in the tests (skipped when mpiexec or
-mpi4py is missing; ``make test`` installs both: mpi4py and PyPI's MPICH)."""
+"""Running code under ``mpiexec -n K`` in the tests (``make test`` installs
+mpi4py and PyPI's MPICH into the test venv; a test fails without them, and
+test_requirements.py lists what is missing)."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from typing import Optional, Sequence
 
-import pytest
-
-from w2vtest import Result
+from w2vtest import INSTALL_HINT, Result, venv_tool
 
 
-def mpiexec() -> Optional[str]:
-    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    return here if os.path.exists(here) else shutil.which("mpiexec")
-
-
-needs_mpi = pytest.mark.skipif(mpiexec() is None or importlib.util.find_spec("mpi4py") is None,
-                               reason="mpiexec or mpi4py not installed (pip install 'w2v[mpich]')")
+def mpiexec() -> str:
+    """The test venv's mpiexec (PyPI's MPICH); a test fails without it."""
+    path = venv_tool("mpiexec")
+    if path is None:
+        raise AssertionError(f"mpiexec is not installed: {INSTALL_HINT}")
+    return path
 
 
 def clean_env() -> dict:

@@ -12,8 +12,8 @@ from w2v.config import Params
 from w2v.corpus import count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model
-from w2vtest import SplitMix as Rng, assert_one_line_error
-from test_training import BASE, MODES, assert_learned, planted, train_cli, train_model  # noqa: F401
+from w2vtest import (BASE, MODES, NegativeDraws, SplitMix as Rng, assert_learned, assert_one_line_error, train_cli,
+                     train_model)
 
 f32 = np.float32
 
@@ -30,11 +30,10 @@ def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts
     loss of a (centre, context) pair is -log s(f_word) - sum log s(-f_neg),
     from C's table inside +-6, exact outside."""
     syn0, syn1neg = syn0.copy(), syn1neg.copy()
-    V = len(counts)
-    prob, idx = _tables.alias_table(counts)
     table = _tables.exp_table()
     sig = table.astype(np.float64)
     rng = Rng(seed)
+    draw = NegativeDraws(counts, rng)
     alpha = f32(alpha)
     loss, examples = 0.0, 0
 
@@ -45,15 +44,6 @@ def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts
             return f32(label) * alpha, np.logaddexp(0, f if not label else -f)
         s = sig[int((f + f32(6)) * f32(83))]
         return (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha, -np.log(s if label else 1 - s)
-
-    def draw():
-        r = rng.next()
-        i = ((r >> 32) * V) >> 32
-        if (r & 0xFFFFFFFF) >= int(prob[i]):
-            i = int(idx[i])
-        if i == 0:
-            i = 1 + rng.below(V - 1)
-        return i
 
     sentences, sent = [], []
     for w in list(ids) + [0]:
@@ -146,8 +136,7 @@ def test_random_stream_is_consumed_as_the_reference_says(tmp_path):
 
 def reference_rng_walk(corpus, rng, *, window, negative):
     """The draws of reference_batch without the arithmetic."""
-    V = len(corpus.vocab)
-    prob, idx = _tables.alias_table(corpus.vocab.counts)
+    draw = NegativeDraws(corpus.vocab.counts, rng)
     sent_lens, n = [], 0
     for w in list(corpus.ids) + [0]:
         if w == 0:
@@ -161,12 +150,7 @@ def reference_rng_walk(corpus, rng, *, window, negative):
         for _ in range(n):
             rng.below(window)
             for _ in range(negative):
-                r = rng.next()
-                i = ((r >> 32) * V) >> 32
-                if (r & 0xFFFFFFFF) >= int(prob[i]):
-                    i = int(idx[i])
-                if i == 0:
-                    rng.below(V - 1)
+                draw()
 
 
 def test_loss_per_example_is_the_pair_kernels(tmp_path):

@@ -3,7 +3,6 @@ counting shares and merging them into one vocabulary, the hot-row schedule."""
 from __future__ import annotations
 
 import gzip
-import random
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from w2v.distributed import launch
 from w2v.corpus import count_corpus
 from w2v.io import iter_blocks
 from w2v.vocab import EOS
+from w2vtest import make_text
 
 
 @pytest.mark.parametrize("env,expected", [
@@ -40,17 +40,6 @@ def test_hot_rows_schedule():
     assert D.hot_rows(8, 5000, 1024) == 5000
     with pytest.raises(ValueError):
         D.hot_rows(0, 10)
-
-
-def make_text(seed, lines=300):
-    rng = random.Random(seed)
-    # Zipf-ish words, many ties, rare words that straddle shares
-    vocab = [b"w%d" % i for i in range(120)]
-    weights = [1.0 / (i + 1) for i in range(len(vocab))]
-    out = []
-    for _ in range(lines):
-        out.append(b" ".join(rng.choices(vocab, weights, k=rng.randint(0, 15))))
-    return b"\n".join(out) + b"\n"
 
 
 def counts_of_shares(paths, K, block=None):

@@ -22,11 +22,10 @@ import w2v
 from w2v import _tables, formats, vectors
 from w2v.corpus import count_corpus
 from w2v.classes import kmeans_classes
-from w2vtest import C_WORD2VEC, DATA, planted_corpus, read_binary_vectors, read_text_vectors
+from w2vtest import DATA, c_tool, planted_corpus, read_binary_vectors, read_text_vectors
 
 TINY_WORDS = [b"</s>", b"king", "naïve".encode()]
 TINY = np.array([[0.5, -0.25], [1.5, -2.0], [0.125, 3.0]], dtype=np.float32)
-GENSIM_PY = "/tmp/benv/bin/python"
 
 
 def test_text_exact_bytes(tmp_path):
@@ -64,20 +63,13 @@ def test_hand_made_c_files_round_trip(tmp_path):
     assert (tmp_path / "o.txt").read_bytes() == open(c_txt, "rb").read()
 
 
-@pytest.mark.skipif(not hasattr(vectors, "load"), reason="w2v.vectors.load (reader) not in this branch")
 @pytest.mark.parametrize("name", ["tiny_c.bin", "tiny_c.txt"])
 def test_load_hand_made_c_files(name):
-    # (the reader belongs to another branch: accept a (words, matrix) pair or
-    # an object with words/index_to_key and vectors/matrix)
     kv = w2v.load(os.path.join(DATA, name))
-    if isinstance(kv, tuple):
-        got_words, matrix = kv
-    else:
-        got_words = next(getattr(kv, a) for a in ("words", "index_to_key") if hasattr(kv, a))
-        matrix = next(getattr(kv, a) for a in ("vectors", "matrix") if hasattr(kv, a))
-    got_words = [w if isinstance(w, bytes) else w.encode("utf-8") for w in got_words]
-    assert got_words == TINY_WORDS
-    assert np.array_equal(np.asarray(matrix, dtype=np.float32), TINY)
+    assert kv.binary is name.endswith(".bin")
+    assert kv.words == [w.decode("utf-8") for w in TINY_WORDS]
+    assert kv.vectors.dtype == np.float32 and np.array_equal(kv.vectors, TINY)
+    assert w2v.load(os.path.join(DATA, name), errors="bytes").words == TINY_WORDS
 
 
 def test_text_block_boundary_and_many_rows(tmp_path):
@@ -205,7 +197,6 @@ def test_kmeans_separates_clusters_and_k_above_v():
 
 
 # ------------------------------------------------------------------ C parity
-@pytest.mark.skipif(not os.access(C_WORD2VEC, os.X_OK), reason="word2vec.c binary not installed")
 @pytest.mark.parametrize("binary", [1, 0])
 def test_c_written_file_round_trip(tmp_path, binary):
     """A file written by word2vec.c parses strictly, our writer reproduces it byte
@@ -217,7 +208,7 @@ def test_c_written_file_round_trip(tmp_path, binary):
     text = "\n".join(" ".join(r.choice(words) for _ in range(12)) for _ in range(400)) + "\n"
     (tmp_path / "t.txt").write_text(text, encoding="utf-8")
     out = tmp_path / ("c.bin" if binary else "c.txt")
-    subprocess.run([C_WORD2VEC, "-train", "t.txt", "-output", out.name, "-size", "6", "-iter", "1",
+    subprocess.run([c_tool("word2vec"), "-train", "t.txt", "-output", out.name, "-size", "6", "-iter", "1",
                     "-threads", "1", "-min-count", "2", "-binary", str(binary), "-debug", "0"],
                    cwd=str(tmp_path), check=True, capture_output=True, timeout=120)
     words_c, m = (read_binary_vectors if binary else read_text_vectors)(str(out))
@@ -232,23 +223,15 @@ def test_c_written_file_round_trip(tmp_path, binary):
     assert mine.read_bytes() == out.read_bytes()
 
 
-@pytest.mark.skipif(not os.access(GENSIM_PY, os.X_OK), reason="gensim environment not installed")
 def test_gensim_reads_our_files(tmp_path):
+    from gensim.models import KeyedVectors
+
     vectors.save_word2vec(str(tmp_path / "v.bin"), TINY_WORDS, TINY, binary=True)
     vectors.save_word2vec(str(tmp_path / "v.txt"), TINY_WORDS, TINY, binary=False)
-    script = (
-        "import sys, numpy as np\n"
-        "from gensim.models import KeyedVectors\n"
-        "for name, b in (('v.bin', True), ('v.txt', False)):\n"
-        "    kv = KeyedVectors.load_word2vec_format(name, binary=b)\n"
-        "    print(name, '|'.join(kv.index_to_key), ' '.join('%g' % x for x in kv.vectors.ravel()))\n")
-    p = subprocess.run([GENSIM_PY, "-c", script], cwd=str(tmp_path), capture_output=True, timeout=120)
-    if p.returncode != 0 and b"No module named" in p.stderr:
-        pytest.skip("gensim not importable")
-    assert p.returncode == 0, p.stderr
-    lines = p.stdout.decode("utf-8").splitlines()
-    assert lines == ["v.bin </s>|king|naïve 0.5 -0.25 1.5 -2 0.125 3",
-                     "v.txt </s>|king|naïve 0.5 -0.25 1.5 -2 0.125 3"]
+    for name, binary in (("v.bin", True), ("v.txt", False)):
+        kv = KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=binary)
+        assert kv.index_to_key == ["</s>", "king", "naïve"], name
+        assert kv.vectors.dtype == np.float32 and np.array_equal(kv.vectors, TINY), name
 
 
 def test_struct_layout_helper():
@@ -257,14 +240,13 @@ def test_struct_layout_helper():
     assert struct.pack("<2f", 0.125, 3.0) == bytes.fromhex("0000003e00004040")
 
 
-@pytest.mark.skipif(not os.access(C_WORD2VEC, os.X_OK), reason="word2vec.c binary not installed")
 def test_kmeans_matches_c_classes(tmp_path):
     """word2vec.c with -threads 1 is deterministic: one run writes the vectors,
     a second identical run with -classes K writes the classes computed from the
     same vectors.  Our k-means on those vectors gives C's classes exactly
     (K = 150 of 201 words leaves many classes empty)."""
     planted_corpus(tmp_path / "t.txt", groups=20, tokens=30_000, noise=0.5, seed=1)
-    common = [C_WORD2VEC, "-train", "t.txt", "-size", "8", "-iter", "1", "-threads", "1", "-min-count", "1",
+    common = [c_tool("word2vec"), "-train", "t.txt", "-size", "8", "-iter", "1", "-threads", "1", "-min-count", "1",
               "-debug", "0", "-cbow", "0"]
     subprocess.run(common + ["-output", "v.bin", "-binary", "1"], cwd=str(tmp_path), check=True,
                    capture_output=True, timeout=120)

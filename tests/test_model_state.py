@@ -3,7 +3,7 @@ training, context vectors, the training loss and training from Python.
 
 Exact parts (loss, resume, API = CLI) are checked against an independent
 numpy reference or byte for byte; learning is checked statistically on the
-planted corpus of tests/w2vtest.py."""
+planted corpus (conftest.py: planted)."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,8 @@ from w2v.corpus import count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model, stream_seed
 from w2v.trainer import Trainer, plan
-from w2vtest import SplitMix, assert_one_line_error, console_script, planted_corpus, read_binary_vectors
+from w2vtest import (NegativeDraws, SplitMix, assert_one_line_error, console_script, planted_corpus,
+                     read_binary_vectors, train_model)
 
 # ------------------------------------------------------------------ an independent reference
 def softplus(x: float) -> float:
@@ -44,9 +45,8 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
     syn1neg = np.zeros((V, D), f32) if syn1neg is None else syn1neg.copy()
     if hs:
         codes, points, lens = _tables.huffman(counts)
-    if negative:
-        prob, alias = _tables.alias_table(counts)
     rng = SplitMix(stream_seed(seed, 0))
+    draw = NegativeDraws(counts, rng)
     start = f32(alpha if alpha is not None else (0.05 if cbow else 0.025))
     total = iters * len(ids) + 1
 
@@ -57,15 +57,6 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
         if -6 <= f <= 6:
             return float(loss_table[index(f) + (0 if label else 1000)])
         return softplus(-f if label else f)
-
-    def draw():
-        r = rng.next()
-        i = ((r >> 32) * V) >> 32
-        if (r & 0xFFFFFFFF) >= prob[i]:
-            i = int(alias[i])
-        if i == 0:
-            i = 1 + rng.below(V - 1)
-        return i
 
     def train_target(l1, word, neu1e, alpha):
         loss = 0.0
@@ -137,12 +128,6 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
     return syn0, syn1, syn1neg, losses
 
 
-def train_small(corpus, threads=1, **params):
-    model = plan(Model.new(Params(**params), corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
-    Trainer(model, corpus.ids, threads=threads).run()
-    return model
-
-
 TINY = b"a b c a e\nd a b f\nb c d a c\ne f a b\n"
 
 
@@ -151,8 +136,8 @@ def test_loss_and_updates_match_a_numpy_reference(tmp_path, cbow, hs, negative):
     (tmp_path / "t.txt").write_bytes(TINY * 3)
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     V, D = len(corpus.vocab), 6
-    model = train_small(corpus, size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
-                        min_count=1, seed=4, batch=0)      # the pair kernel (tests/test_batch.py: the other)
+    model, _ = train_model(Params(size=D, window=1, sample=0, cbow=cbow, hs=hs, negative=negative, iter=3,
+                                  min_count=1, seed=4, batch=0), corpus)      # the pair kernel (tests/test_batch.py: the other)
     syn0, syn1, syn1neg, losses = reference(np.asarray(corpus.ids), V, D, cbow=cbow, hs=hs,
                                             negative=negative, iters=3, seed=4)
     assert (syn1neg.any() if negative else syn1.any())       # the reference trained something
@@ -181,14 +166,7 @@ def test_loss_outside_the_table_is_exact(tmp_path):
     assert model.losses[0] == pytest.approx(ref, rel=1e-5)
 
 
-# ------------------------------------------------------------------ the planted corpus
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("planted_state")
-    groups = planted_corpus(folder / "corpus.txt", groups=10, per_group=10, tokens=60_000, seed=3, noise=0.3)
-    return folder, groups
-
-
+# ------------------------------------------------------------------ the planted corpus (conftest.py: planted)
 def group_precision(vectors, groups, k=5):
     """Mean share of each planted word's k nearest words that are in its group."""
     hits = []
@@ -259,7 +237,7 @@ def test_continued_model_keeps_its_neighbours_and_learns_new_words(planted, tmp_
     m.train_more(str(tmp_path / "new.txt"), iter=3, update_vocab=True, threads=2)
     words = set(m.vocab.words)
     assert all(w in words for grp in new for w in grp)
-    assert len(m.vocab) == 101 + 30
+    assert len(m.vocab) == 201 + 30
     counts = m.vocab.counts
     assert (np.diff(counts[1:]) <= 0).all()              # still in C's order (rows moved with words)
     # old words kept their trained rows (only the old text trained them; the new text never mentions them)

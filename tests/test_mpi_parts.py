@@ -8,12 +8,10 @@ import json
 
 import numpy as np
 
-from mpitest import needs_mpi, run_script
-from test_distributed import make_text
+from mpitest import run_script
 from w2v.corpus import count_corpus
 from w2v.vocab import Vocab
-
-pytestmark = needs_mpi
+from w2vtest import make_text
 
 VOCAB_SCRIPT = r"""
 import json, sys

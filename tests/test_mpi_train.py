@@ -12,15 +12,9 @@ import uuid
 
 import pytest
 
-from mpitest import clean_env, mpiexec, needs_mpi, run_mpi, run_script
-from test_training import BASE, MODES, assert_learned, planted
+from mpitest import clean_env, mpiexec, run_mpi, run_script
 from w2v.model import Model
-from w2vtest import assert_one_line_error, console_script, run_w2v
-
-pytestmark = needs_mpi
-
-
-planted2 = planted     # the planted corpus of test_training (a module fixture)
+from w2vtest import BASE, MODES, assert_learned, assert_one_line_error, console_script, make_text, run_w2v
 
 
 def w2v_mpi(folder, *args, n=2, timeout=180):
@@ -28,8 +22,8 @@ def w2v_mpi(folder, *args, n=2, timeout=180):
 
 
 @pytest.mark.parametrize("mode", ["sg-ns", "cbow-ns"])
-def test_two_ranks_learn_planted_neighbours(planted2, tmp_path, mode):
-    folder, groups = planted2
+def test_two_ranks_learn_planted_neighbours(planted, tmp_path, mode):
+    folder, groups = planted
     r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", *BASE, *MODES[mode],
                 "-threads", "1", "-sync-every", "0.05")
     assert r.returncode == 0 and r.stdout == b"", r
@@ -48,8 +42,6 @@ def _vocab_files(tmp_path, *train_args, read_vocab=None):
 
 
 def test_save_vocab_equals_one_process(tmp_path):
-    from test_distributed import make_text
-
     texts = [make_text(s, 120) for s in (11, 12, 13)]
     for i, t in enumerate(texts):
         (tmp_path / f"part{i}.txt").write_bytes(t)
@@ -63,8 +55,8 @@ def test_save_vocab_equals_one_process(tmp_path):
     assert one == two == b"</s> 0\nw1 50\nw3 40\nw2 40\n"
 
 
-def test_messages_once_and_only_rank0_writes(planted2, tmp_path):
-    folder, _ = planted2
+def test_messages_once_and_only_rank0_writes(planted, tmp_path):
+    folder, _ = planted
     r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.txt", "-save-vocab", "voc.txt",
                 "-size", "8", "-iter", "1", "-threads", "1", "-debug", "1")
     assert r.returncode == 0, r
@@ -109,8 +101,8 @@ cli.main()
 
 
 @pytest.mark.parametrize("kind", ["error", "bug"])
-def test_a_failing_rank_ends_the_job(planted2, tmp_path, kind):
-    folder, _ = planted2
+def test_a_failing_rank_ends_the_job(planted, tmp_path, kind):
+    folder, _ = planted
     t0 = time.monotonic()
     r = run_script(FAILING_RANK, str(tmp_path), args=[kind, str(folder / "corpus.txt")], timeout=120)
     assert r.returncode != 0, r
@@ -165,8 +157,8 @@ def _job_and_rank1(folder, tmp_path, *extra, job=LONG_JOB, ready=None):
     return p, victims[0]
 
 
-def test_a_killed_rank_ends_the_job(planted2, tmp_path):
-    folder, _ = planted2
+def test_a_killed_rank_ends_the_job(planted, tmp_path):
+    folder, _ = planted
     p, rank1 = _job_and_rank1(folder, tmp_path)
     try:
         os.kill(rank1, signal.SIGKILL)
@@ -193,10 +185,10 @@ def _signal_and_wait(p, pid, sig):
     return err
 
 
-def test_a_stop_signal_to_one_rank_stops_all(planted2, tmp_path):
+def test_a_stop_signal_to_one_rank_stops_all(planted, tmp_path):
     """Slurm's --signal=USR1@T (or a kill) reaching one rank: every rank stops
     at the next round; one message, no output."""
-    folder, _ = planted2
+    folder, _ = planted
     p, rank1 = _job_and_rank1(folder, tmp_path, "-sync-every", "0.1")
     err = _signal_and_wait(p, rank1, signal.SIGUSR1)
     assert p.returncode != 0
@@ -205,11 +197,11 @@ def test_a_stop_signal_to_one_rank_stops_all(planted2, tmp_path):
 
 
 # ------------------------------------------------------------------ checkpoints, -resume, -continue
-def test_stopped_job_checkpoints_and_resumes(planted2, tmp_path):
+def test_stopped_job_checkpoints_and_resumes(planted, tmp_path):
     """SIGTERM to one rank with -checkpoint: one file with both ranks'
     progress; -resume on 2 ranks finishes where it said and learns; the
     checkpoint under one process, or another text, is a clear error."""
-    folder, groups = planted2
+    folder, groups = planted
     job = ("-output", "v.bin", *BASE, "-iter", "40", "-threads", "1", "-sync-every", "0.05",
            "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.004")
     p, rank1 = _job_and_rank1(folder, tmp_path, job=job, ready=tmp_path / "ck.w2vm")
@@ -256,8 +248,8 @@ def test_stopped_job_checkpoints_and_resumes(planted2, tmp_path):
     assert not (tmp_path / "x.bin").exists()
 
 
-def test_continue_on_two_ranks_with_periodic_checkpoints(planted2, tmp_path):
-    folder, groups = planted2
+def test_continue_on_two_ranks_with_periodic_checkpoints(planted, tmp_path):
+    folder, groups = planted
     corpus = str(folder / "corpus.txt")
     one = run_w2v(["train", "-train", corpus, *BASE, "-iter", "1", "-threads", "1", "-save-model", "m.w2vm"],
                   str(tmp_path))

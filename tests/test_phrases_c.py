@@ -1,29 +1,15 @@
-"""Parity with the original word2phrase binary, when it is installed
-(``pip install word2vec``; looked up as $W2V_WORD2PHRASE, then
-/tmp/benv/bin/word2phrase, then on $PATH).  Skipped otherwise."""
+"""Parity with the original word2phrase binary (PyPI's word2vec, which
+``make test`` installs into the test venv; tests/w2vtest.py: c_tool)."""
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import subprocess
 
 import pytest
 
 from w2v.config import PhrasesConfig
 from w2v.phrases import run
-
-
-def _binary():
-    for cand in (os.environ.get("W2V_WORD2PHRASE"), "/tmp/benv/bin/word2phrase",
-                 shutil.which("word2phrase")):
-        if cand and os.access(cand, os.X_OK):
-            return cand
-    return None
-
-
-WORD2PHRASE = _binary()
-pytestmark = pytest.mark.skipif(WORD2PHRASE is None, reason="word2phrase binary not installed")
+from w2vtest import c_tool
 
 
 def corpus(seed: int) -> bytes:
@@ -47,7 +33,7 @@ def test_same_output_as_word2phrase(tmp_path, min_count, threshold):
     src = tmp_path / "in.txt"
     src.write_bytes(text)
     # relative names: word2phrase copies paths into 60-byte buffers
-    subprocess.run([WORD2PHRASE, "-train", "in.txt", "-output", "c.txt", "-min-count",
+    subprocess.run([c_tool("word2phrase"), "-train", "in.txt", "-output", "c.txt", "-min-count",
                     str(min_count), "-threshold", str(threshold), "-debug", "0"],
                    cwd=tmp_path, check=True, stdout=subprocess.DEVNULL, timeout=120)
     c_lines = [line[1:] if line.startswith(b" ") else line

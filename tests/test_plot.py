@@ -56,7 +56,6 @@ def _png_size(data: bytes):
 
 
 def test_png_pdf_svg(vec, tmp_path):
-    pytest.importorskip("matplotlib")
     out = str(tmp_path / "map.png")
     summary = plot(vec, ["king", "woman"], out, neighbours=2)
     assert summary.startswith("5 words (PCA: ") and summary.endswith(f" of the variance) -> {out}")
@@ -84,7 +83,6 @@ def test_errors(vec, tmp_path, w2v_cli):
         plot(vec, ["king", "man"], str(tmp_path / "map.png"), method="umap")
     with pytest.raises(W2VError, match="at least one word"):
         plot(vec, [], str(tmp_path / "map.png"))
-    pytest.importorskip("matplotlib")
     with pytest.raises(W2VError, match="folder .* does not exist"):
         plot(vec, ["king", "man"], str(tmp_path / "no" / "map.png"))
     with pytest.raises(W2VError, match="at least two points"):
@@ -110,7 +108,6 @@ def test_missing_extras(vec, tmp_path):
     assert p.returncode == 1
     assert p.stderr.decode().splitlines() == [
         'w2v plot: error: plotting needs matplotlib: pip install "w2v[plot]"']
-    pytest.importorskip("matplotlib")
     p = _without("sklearn", ["plot", vec, "king", "man", "-neighbours", "2", "-method", "tsne",
                              "-output", "m.png"], str(tmp_path))
     assert p.returncode == 1
@@ -120,8 +117,6 @@ def test_missing_extras(vec, tmp_path):
 
 
 def test_tsne(vec, tmp_path):
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("sklearn")
     out = str(tmp_path / "t.png")
     summary = plot(vec, ["king", "woman"], out, neighbours=2, method="tsne")
     assert summary == f"5 words (t-SNE, perplexity {4 / 3:.3g}) -> {out}"   # below the 5 points

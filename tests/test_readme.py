@@ -100,15 +100,14 @@ def test_readme_parser():
 
 
 # --------------------------------------------------------------------------- Quick start
-def _dev_venv_or_skip() -> None:
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
-    if not os.path.exists(DEV_PYTHON):
-        pytest.skip("there is no .venv: 'make test' (or 'make install') builds it")
+def _dev_venv() -> None:
+    """`make test` builds .venv (with make) before it runs the suite: both are there."""
+    assert shutil.which("make") is not None, "make is not installed: the README's commands need it"
+    assert os.path.exists(DEV_PYTHON), "there is no .venv: 'make test' (or 'make install') builds it"
 
 
 def test_quick_start_commands_run_in_the_repository_folder():
-    _dev_venv_or_skip()
+    _dev_venv()
     cmds = [c for lang, code in sections()["Quick start"] if lang == "sh" for c in commands(code)]
     assert "make demo" in map(bare, cmds) and any(c.startswith(".venv/bin/python -c 'import w2v;") for c in cmds)
     env = clean_env()
@@ -126,7 +125,7 @@ def test_quick_start_commands_run_in_the_repository_folder():
 
 
 def test_make_demo_with_a_corpus_ends_at_the_distance_prompt(tmp_path):
-    _dev_venv_or_skip()
+    _dev_venv()
     import pty
 
     planted_corpus(tmp_path / "corpus.txt", tokens=40_000)

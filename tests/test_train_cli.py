@@ -378,10 +378,18 @@ def test_reporter_in_logs_writes_full_lines():
 
 
 def test_reporter_survives_a_closed_stream():
+    """stderr gone (a closed pipe, a closed file): every message is still
+    offered to the stream, none raises, and the run goes on reporting."""
+    import io
+
     from w2v.progress import Reporter
 
     class Gone:
+        def __init__(self):
+            self.offered = []
+
         def write(self, text):
+            self.offered.append(text)
             raise BrokenPipeError()
 
         def flush(self):
@@ -390,9 +398,17 @@ def test_reporter_survives_a_closed_stream():
         def isatty(self):
             return False
 
-    r = Reporter(2, stream=Gone())
-    r.always("x")
-    r.progress("y", final=True)
+    gone = Gone()
+    r = Reporter(2, stream=gone)
+    assert r.always("x") is None
+    assert r.progress("y", final=True) is None
+    assert r.warn("z") is None
+    assert gone.offered == ["x\n", "y\n", "warning: z\n"]
+    closed = io.StringIO()
+    closed.close()                        # writes raise ValueError
+    r = Reporter(2, stream=closed, tty=True)
+    assert r.width() == 79                # 80 columns less the spare one: the stream cannot tell
+    assert r.progress("a", final=True) is None and r.always("b") is None
 
 
 # ------------------------------------------------------------------ messages as a new user sees them

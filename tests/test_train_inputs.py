@@ -2,8 +2,7 @@
 ending a line; the same corpus as the files joined by hand."""
 from __future__ import annotations
 
-from test_distributed import make_text
-from w2vtest import assert_one_line_error
+from w2vtest import assert_one_line_error, make_text
 
 COMMON = ["-size", "8", "-iter", "1", "-min-count", "2", "-threads", "1", "-debug", "0", "-seed", "3"]
 

@@ -1,14 +1,13 @@
 """Training: statistical tests on a corpus with planted structure, plus exact
 checks of the kernel's arithmetic on tiny hand-traceable corpora.
 
-Planted corpus (tests/w2vtest.py: planted_corpus): 20 groups of 10 words;
+Planted corpus (the `planted` fixture of tests/conftest.py): 20 groups of 10 words;
 each line holds 10 words of one group, and half of all tokens are replaced by
 words drawn uniformly from the whole vocabulary.  A model that learns
 co-occurrence puts a word's own group at the top of its neighbour list; one
 that does not (the initial random vectors) scores about 9/199 = 5%."""
 from __future__ import annotations
 
-import os
 import subprocess
 
 import numpy as np
@@ -19,72 +18,8 @@ from w2v.config import Params
 from w2v.errors import W2VError
 from w2v.corpus import count_corpus
 from w2v import trainer as train_mod
-from w2v.model import Model
-from w2v.trainer import Trainer, plan
-from w2vtest import planted_corpus, read_binary_vectors
-
-K = 5          # neighbours inspected per word
-C_DISTANCE = "/tmp/benv/bin/word2vec-distance"
-MODES = {
-    "sg-ns": ["-cbow", "0", "-hs", "0", "-negative", "5"],
-    "cbow-ns": ["-cbow", "1", "-hs", "0", "-negative", "5"],
-    "sg-hs": ["-cbow", "0", "-hs", "1", "-negative", "0"],
-    "cbow-hs": ["-cbow", "1", "-hs", "1", "-negative", "0"],
-    "sg-hs-ns": ["-cbow", "0", "-hs", "1", "-negative", "3"],
-    "cbow-hs-ns": ["-cbow", "1", "-hs", "1", "-negative", "3"],
-}
-BASE = ["-size", "16", "-window", "5", "-iter", "3", "-min-count", "1", "-debug", "0", "-binary", "1"]
-
-
-def train_model(params, corpus, threads=1):
-    """A new model trained on an encoded corpus with *threads* workers."""
-    model = plan(Model.new(params, corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
-    trainer = Trainer(model, corpus.ids, threads=threads)
-    trainer.run()
-    return model, trainer
-
-
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("planted")
-    groups = planted_corpus(folder / "corpus.txt", groups=20, per_group=10, tokens=100_000,
-                            seed=0, noise=0.5)
-    return folder, groups
-
-
-def neighbour_precision(words, m, groups):
-    """For every planted word: the share of its K nearest (cosine) words that
-    belong to its group.  Returns {word: share}."""
-    idx = {w: i for i, w in enumerate(words)}
-    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
-    sims = unit @ unit.T
-    np.fill_diagonal(sims, -np.inf)
-    sims[:, 0] = -np.inf                     # </s> is nobody's neighbour
-    out = {}
-    for grp in groups:
-        members = {idx[w] for w in grp}
-        for w in grp:
-            top = np.argsort(-sims[idx[w]], kind="stable")[:K]
-            out[w] = sum(int(t) in members for t in top) / K
-    return out
-
-
-def train_cli(w2v_cli, folder, *args):
-    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "v.bin", *BASE, *args)
-    assert res.returncode == 0 and res.stdout == b"", str(res)
-    return res
-
-
-def assert_learned(path, groups):
-    words, m = read_binary_vectors(str(path))
-    assert len(words) == 201 and words[0] == b"</s>"
-    assert np.isfinite(m).all()
-    prec = neighbour_precision(words, m, groups)
-    worst = min(prec, key=prec.get)
-    # every word: at least 4 of its 5 nearest words are planted neighbours
-    assert prec[worst] >= 0.8, (worst, prec[worst], np.mean(list(prec.values())))
-    assert np.mean(list(prec.values())) >= 0.95
-    return prec
+from w2vtest import (BASE, MODES, assert_learned, c_tool, neighbour_precision, read_binary_vectors, train_cli,
+                     train_model)
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -395,11 +330,10 @@ def test_classes_group_planted_words(planted, w2v_cli, tmp_path):
     assert together >= 0.85 and apart >= 0.95, (together, apart)
 
 
-@pytest.mark.skipif(not os.access(C_DISTANCE, os.X_OK), reason="C distance tool not installed")
 def test_c_distance_reads_our_binary_and_agrees(planted, w2v_cli, tmp_path):
     folder, groups = planted
     train_cli(w2v_cli, folder, "-threads", "1", *MODES["sg-ns"])
-    p = subprocess.run([C_DISTANCE, "v.bin"], input=b"g3w4\nEXIT\n", cwd=str(tmp_path),
+    p = subprocess.run([c_tool("word2vec-distance"), "v.bin"], input=b"g3w4\nEXIT\n", cwd=str(tmp_path),
                        capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr
     rows = [ln.split() for ln in p.stdout.decode().splitlines()

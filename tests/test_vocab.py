@@ -28,7 +28,7 @@ from w2v.corpus import count_corpus, encode_corpus
 from w2v.errors import W2VError
 from w2v.train_command import build_corpus
 from w2v.vocab import EOS, Vocab
-from w2vtest import C_WORD2VEC
+from w2vtest import c_tool
 
 TEXT = b"b a c a\nd b a\n\nc e"
 
@@ -246,7 +246,6 @@ def test_prune_through_the_hyperparameters(tmp_path):
 
 
 # ------------------------------------------------------------------ C parity
-@pytest.mark.skipif(not os.access(C_WORD2VEC, os.X_OK), reason="word2vec.c binary not installed")
 def test_save_vocab_matches_c(tmp_path):
     import random
 
@@ -260,7 +259,7 @@ def test_save_vocab_matches_c(tmp_path):
         parts += [r.choice(words[: r.randint(2, len(words))]), r.choice(seps)]
     path = write(tmp_path, "t.txt", b"".join(parts) + b"\n")
     c_vocab = str(tmp_path / "c.vocab")
-    subprocess.run([C_WORD2VEC, "-train", path, "-save-vocab", c_vocab, "-min-count", "3",
+    subprocess.run([c_tool("word2vec"), "-train", path, "-save-vocab", c_vocab, "-min-count", "3",
                     "-debug", "0"], cwd=str(tmp_path), check=True, capture_output=True, timeout=60)
     ours = str(tmp_path / "ours.vocab")
     count_corpus(path, 3).vocab.save(ours)

@@ -3,13 +3,27 @@
 * :func:`run_w2v` runs the real command line in a subprocess, through the
   ``w2v`` console script installed next to ``sys.executable`` or through
   ``python -m w2v``, with the working directory in a temporary folder.
+* :func:`c_tool` finds the original C tools (PyPI's ``word2vec``, which
+  ``make test`` installs into the test venv) and :func:`venv_tool` other
+  programs of that venv (mpiexec), never on ``$PATH`` or at fixed paths; a
+  missing one fails the test that needs it (never a skip), and
+  :func:`missing_requirements`, which test_requirements.py asserts empty,
+  lists everything the venv lacks.
 * strict parsers of word2vec.c's vector formats, and error-output checks.
+* the planted corpus and the checks of learning on it (:func:`train_cli`,
+  :func:`assert_learned`), Zipf-like text (:func:`make_text`).
+* pieces of the numpy references that replay the kernels' random draws
+  (:class:`SplitMix`, :class:`NegativeDraws`).
 """
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
+import random
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
@@ -17,14 +31,67 @@ import numpy as np
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(TESTS, "data")
-C_WORD2VEC = "/tmp/benv/bin/word2vec"
+
+# The original tools that PyPI's `word2vec` builds from word2vec.c & co.
+C_TOOLS = ("word2vec", "word2phrase", "word2vec-distance", "word2vec-word-analogy",
+           "word2vec-compute-accuracy", "word2vec-doc2vec")
+# Python modules the comparison and extra-feature tests import (pyproject's "test" extra).
+TEST_MODULES = ("gensim", "sklearn", "matplotlib", "safetensors", "mpi4py")
+INSTALL_HINT = "'make test' installs it into .venv-test (pyproject.toml's \"test\" extra)"
+
+
+def venv_tool(name: str) -> Optional[str]:
+    """An executable installed into the environment running the tests: its
+    scripts folder (a venv's bin/, where pip puts console scripts and the
+    packages' programs), or next to ``sys.executable``; None when missing.
+    Never looked up on ``$PATH``: a tool from outside the test venv is not
+    the one ``make test`` installed."""
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def find_c_tool(name: str) -> Optional[str]:
+    """Path of one of :data:`C_TOOLS`: where the installed ``word2vec``
+    package put it (its file list), else :func:`venv_tool`; None when missing."""
+    assert name in C_TOOLS, name
+    try:
+        files = importlib.metadata.files("word2vec") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for f in files:
+        if f.name == name and f.parent.name == "bin":
+            path = os.path.normpath(str(f.locate()))
+            if os.access(path, os.X_OK):
+                return path
+    return venv_tool(name)
+
+
+def c_tool(name: str) -> str:
+    """Path of one of word2vec.c's tools; a missing tool fails the test, with
+    the way to install it (test_requirements.py checks them all)."""
+    path = find_c_tool(name)
+    if path is None:
+        raise AssertionError(f"the C tool {name} is not installed: {INSTALL_HINT}")
+    return path
+
+
+def missing_requirements() -> List[str]:
+    """What the test venv lacks of the tools and modules the tests use."""
+    missing = [f"C tool {name}" for name in C_TOOLS if find_c_tool(name) is None]
+    if venv_tool("mpiexec") is None:
+        missing.append("mpiexec (PyPI's mpich)")
+    missing += [f"Python module {m}" for m in TEST_MODULES if importlib.util.find_spec(m) is None]
+    return missing
 
 
 def console_script() -> str:
     """The ``w2v`` entry point installed with the interpreter running the tests."""
-    path = os.path.join(os.path.dirname(sys.executable), "w2v")
-    if not os.path.exists(path):
-        raise RuntimeError(f"console script {path} is missing: install the package first")
+    path = venv_tool("w2v")
+    if path is None:
+        raise RuntimeError(f"the w2v console script is missing from {sys.prefix}: install the package first")
     return path
 
 
@@ -144,6 +211,82 @@ def planted_corpus(path, groups: int = 8, per_group: int = 10, tokens: int = 100
     return names
 
 
+def make_text(seed: int, lines: int = 300) -> bytes:
+    """Lines of 0 to 15 Zipf-like words from 120 (many ties, rare words that
+    straddle the shares of several processes), each line ending in a newline."""
+    rng = random.Random(seed)
+    vocab = [b"w%d" % i for i in range(120)]
+    weights = [1.0 / (i + 1) for i in range(len(vocab))]
+    out = []
+    for _ in range(lines):
+        out.append(b" ".join(rng.choices(vocab, weights, k=rng.randint(0, 15))))
+    return b"\n".join(out) + b"\n"
+
+
+# ------------------------------------------------------------------ learning the planted corpus
+# (the corpora are conftest.py's fixtures `planted` and `planted_small`)
+K = 5          # neighbours inspected per word
+MODES = {
+    "sg-ns": ["-cbow", "0", "-hs", "0", "-negative", "5"],
+    "cbow-ns": ["-cbow", "1", "-hs", "0", "-negative", "5"],
+    "sg-hs": ["-cbow", "0", "-hs", "1", "-negative", "0"],
+    "cbow-hs": ["-cbow", "1", "-hs", "1", "-negative", "0"],
+    "sg-hs-ns": ["-cbow", "0", "-hs", "1", "-negative", "3"],
+    "cbow-hs-ns": ["-cbow", "1", "-hs", "1", "-negative", "3"],
+}
+BASE = ["-size", "16", "-window", "5", "-iter", "3", "-min-count", "1", "-debug", "0", "-binary", "1"]
+
+
+def train_model(params, corpus, threads: int = 1):
+    """A new model trained on an encoded corpus with *threads* workers:
+    (model, trainer)."""
+    from w2v.model import Model
+    from w2v.trainer import Trainer, plan
+
+    model = plan(Model.new(params, corpus.vocab), len(corpus.ids), threads, corpus.fingerprint)
+    trainer = Trainer(model, corpus.ids, threads=threads)
+    trainer.run()
+    return model, trainer
+
+
+def neighbour_precision(words, m, groups):
+    """For every planted word: the share of its K nearest (cosine) words that
+    belong to its group.  Returns {word: share}."""
+    idx = {w: i for i, w in enumerate(words)}
+    unit = m / np.linalg.norm(m, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    sims[:, 0] = -np.inf                     # </s> is nobody's neighbour
+    out = {}
+    for grp in groups:
+        members = {idx[w] for w in grp}
+        for w in grp:
+            top = np.argsort(-sims[idx[w]], kind="stable")[:K]
+            out[w] = sum(int(t) in members for t in top) / K
+    return out
+
+
+def train_cli(w2v_cli, folder, *args):
+    """`w2v train` on *folder*/corpus.txt with BASE and *args*, writing v.bin."""
+    res = w2v_cli("train", "-train", str(folder / "corpus.txt"), "-output", "v.bin", *BASE, *args)
+    assert res.returncode == 0 and res.stdout == b"", str(res)
+    return res
+
+
+def assert_learned(path, groups):
+    """The vectors in *path* (binary) put every planted word's group first."""
+    words, m = read_binary_vectors(str(path))
+    assert len(words) == 201 and words[0] == b"</s>"
+    assert np.isfinite(m).all()
+    prec = neighbour_precision(words, m, groups)
+    worst = min(prec, key=prec.get)
+    # every word: at least 4 of its 5 nearest words are planted neighbours
+    assert prec[worst] >= 0.8, (worst, prec[worst], np.mean(list(prec.values())))
+    assert np.mean(list(prec.values())) >= 0.95
+    return prec
+
+
+# ------------------------------------------------------------------ the kernels' random draws
 M64 = (1 << 64) - 1
 
 
@@ -164,3 +307,27 @@ class SplitMix:
     def below(self, n: int) -> int:
         """Uniform in [0, n) from the high 32 bits (rng_below)."""
         return ((self.next() >> 32) * n) >> 32
+
+
+class NegativeDraws:
+    """Negative samples drawn as the kernels draw them (cython_src/w2v/_train.pxd),
+    for numpy references: one 64-bit number per draw from *rng*, its high 32
+    bits pick a column of the alias table of *counts* (w2v._tables.alias_table),
+    its low 32 bits decide between the column and its alias; a drawn </s>
+    (row 0) becomes 1 + rng.below(V - 1)."""
+
+    def __init__(self, counts, rng: SplitMix) -> None:
+        from w2v import _tables
+
+        self.prob, self.alias = _tables.alias_table(counts)
+        self.V = len(counts)
+        self.rng = rng
+
+    def __call__(self) -> int:
+        r = self.rng.next()
+        i = ((r >> 32) * self.V) >> 32
+        if (r & 0xFFFFFFFF) >= int(self.prob[i]):
+            i = int(self.alias[i])
+        if i == 0:
+            i = 1 + self.rng.below(self.V - 1)
+        return i
