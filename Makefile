@@ -42,7 +42,10 @@ TEST_DEPS  := $(call pyproject,test)
 ifeq ($(and $(BUILD_DEPS),$(RUN_DEPS),$(TEST_DEPS)),)
 $(error could not read the package lists (requires, dependencies, test) from pyproject.toml)
 endif
-DEPS       := $(BUILD_DEPS) $(RUN_DEPS) $(TEST_DEPS)
+# .venv (make install, the demo): what builds and runs w2v, with the test extra's MPI and
+# plotting packages; the peers the comparison tests run against stay in .venv-test
+PEERS      := "word2vec% "gensim% "scikit-learn%
+DEPS       := $(BUILD_DEPS) $(RUN_DEPS) $(filter-out $(PEERS),$(TEST_DEPS))
 
 .PHONY: all install demo test bench clean native
 
