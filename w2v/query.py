@@ -194,10 +194,24 @@ def _interactive(session: _Session, prompt: str) -> None:
             return
 
 
+def _prompted(session: _Session, prompt: str, fd: int) -> None:
+    """The C tools' dialogue on any input: the prompt, then the answer to
+    the line read, until EXIT or the end of the input."""
+    text = prompt.encode()
+    for batch in _stdin_batches(fd, 1):
+        session.out.write(text)
+        if not session.answer(batch):
+            return
+    session.out.write(text + b"\n")
+    session.out.flush()
+
+
 def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str = "text",
-        method: str = "3cosadd") -> None:
+        method: str = "3cosadd", c_style: bool = False) -> None:
     """``w2v distance`` / ``w2v analogy``: answer *queries* (command-line
-    words), else standard input: interactive on a terminal, batched otherwise."""
+    words), else standard input: interactive on a terminal, batched otherwise.
+    *c_style* (the C tools' launchers): the prompt before every line read,
+    from a pipe too, and exit status 0 whatever could be answered."""
     from .vectors import load
 
     if kind not in PROMPTS:
@@ -228,6 +242,9 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
         return
     elif sys.stdin.isatty():
         _interactive(session, PROMPTS[kind])   # like the C tools: exit status 0
+        return
+    elif c_style:
+        _prompted(session, PROMPTS[kind], sys.stdin.fileno())
         return
     else:
         for batch in _stdin_batches(sys.stdin.fileno(), _LINES_PER_BATCH):

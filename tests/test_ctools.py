@@ -1,0 +1,473 @@
+"""``w2v c-tools DIR``: launchers named like the C tools, with the C tools'
+command lines (usage and exit 0 without arguments, messages on standard
+output, prompts, positional arguments), compared with the C tools where they
+are installed (PyPI ``word2vec``; found by :func:`c_tool`)."""
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from w2vtest import assert_one_line_error, read_binary_vectors, run_w2v
+
+MAKEFILE_NAMES = ["word2vec", "word2phrase", "distance", "word-analogy", "compute-accuracy"]
+PYPI_NAMES = ["word2vec-distance", "word2vec-word-analogy", "word2vec-compute-accuracy", "word2vec-doc2vec"]
+NAMES = MAKEFILE_NAMES + PYPI_NAMES
+# the PyPI package's binary for each launcher name
+C_NAME = {"word2vec": "word2vec", "word2phrase": "word2phrase", "distance": "word2vec-distance",
+          "word-analogy": "word2vec-word-analogy", "compute-accuracy": "word2vec-compute-accuracy",
+          "word2vec-distance": "word2vec-distance", "word2vec-word-analogy": "word2vec-word-analogy",
+          "word2vec-compute-accuracy": "word2vec-compute-accuracy", "word2vec-doc2vec": "word2vec-doc2vec"}
+FIRST_USAGE_LINE = {
+    "word2vec": b"WORD VECTOR estimation toolkit v 0.1c\n", "word2vec-doc2vec": b"WORD VECTOR estimation toolkit v 0.1c\n",
+    "word2phrase": b"WORD2PHRASE tool v0.1a\n",
+    "distance": b"Usage: ./distance <FILE>\n", "word2vec-distance": b"Usage: ./distance <FILE>\n",
+    "word-analogy": b"Usage: ./word-analogy <FILE>\n", "word2vec-word-analogy": b"Usage: ./word-analogy <FILE>\n",
+    "compute-accuracy": b"Usage: ./compute-accuracy <FILE> <threshold>\n",
+    "word2vec-compute-accuracy": b"Usage: ./compute-accuracy <FILE> <threshold>\n",
+}
+MARKER = b"# w2v c-tools launcher"
+
+
+def c_tool(name):
+    """The original C tool *name* (PyPI ``word2vec``'s binaries): next to
+    sys.executable, else on PATH; never a w2v launcher; None if missing."""
+    for cand in (os.path.join(os.path.dirname(sys.executable), name), shutil.which(name)):
+        if cand and os.access(cand, os.X_OK):
+            with open(cand, "rb") as f:
+                if MARKER not in f.read(200):
+                    return cand
+    return None
+
+
+def _env():
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def run(cmd, cwd, stdin=b"", env=None, timeout=120):
+    p = subprocess.run([str(c) for c in cmd], cwd=str(cwd), input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env or _env(), timeout=timeout)
+    return p
+
+
+@pytest.fixture(scope="module")
+def bindir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ctools") / "bin"
+    res = run_w2v(["c-tools", str(d)], cwd=str(d.parent))
+    assert res.returncode == 0, str(res)
+    assert res.stdout == b""
+    assert res.err_lines == [f"w2v c-tools: {len(NAMES)} launchers written to {d}"]
+    return d
+
+
+# --------------------------------------------------------------------------- corpora
+def corpus_text(seed=0, lines=3000):
+    """Lines of words from a few topics with fixed word pairs (phrases for
+    word2phrase) and a regular analogy structure (``kN : qN :: mN : wN``);
+    it starts with a word seen once (word2phrase pairs the first word with an
+    uninitialised buffer) and ends with a newline (C drops an unterminated
+    last word)."""
+    rng = random.Random(seed)
+    topics = [[f"t{t}w{i}" for i in range(30)] for t in range(4)]
+    pairs = [("new", "york"), ("los", "angeles"), ("san", "francisco")]
+    out = ["start"]
+    for n in range(lines):
+        t = n % 4
+        words = rng.choices(topics[t], k=rng.randint(4, 14))
+        if rng.random() < 0.1:
+            a, b = rng.choice(pairs)
+            k = rng.randrange(len(words) + 1)
+            words[k:k] = [a, b]
+        g = rng.randrange(5)
+        words += [f"k{g}", f"q{g}"] if t % 2 else [f"m{g}", f"w{g}"]
+        out.append(" ".join(words))
+    return ("\n".join(out) + "\n").encode()
+
+
+def counts(min_count):
+    """word2vec.c's figures for corpus_text(), counted here: (Vocab size
+    with </s>, Words in train file = kept tokens + lines, word2phrase's
+    Words in train file = all tokens)."""
+    text = corpus_text()
+    freq = {}
+    for w in text.split():
+        freq[w] = freq.get(w, 0) + 1
+    kept = [c for c in freq.values() if c >= min_count]
+    lines = text.count(b"\n")
+    return len(kept) + 1, sum(kept) + lines, sum(freq.values())
+
+
+def c_lines(min_count=5):
+    vocab, words, _ = counts(min_count)
+    return [b"Starting training using file text8", b"Vocab size: %d" % vocab, b"Words in train file: %d" % words]
+
+
+def questions_text():
+    lines = [": capital-common-countries"]
+    for a in range(5):
+        for b in range(5):
+            if a != b:
+                lines.append(f"k{a} q{a} k{b} q{b}")
+    lines.append(": gram1-adjective-to-adverb")
+    lines += [f"m{a} w{a} k{a} q{a}" for a in range(5)]
+    lines.append("t0w1 t0w2 nothere t0w3")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A folder with a small corpus and questions file (names as in the demo scripts)."""
+    d = tmp_path_factory.mktemp("demo")
+    (d / "text8").write_bytes(corpus_text())
+    (d / "questions-words.txt").write_bytes(questions_text())
+    return d
+
+
+# --------------------------------------------------------------------------- usage, exit status
+@pytest.mark.parametrize("name", NAMES)
+def test_usage_and_status_0_without_arguments(bindir, tmp_path, name):
+    p = run([bindir / name], tmp_path)
+    assert p.returncode == 0
+    assert p.stderr == b""
+    assert p.stdout.startswith(FIRST_USAGE_LINE[name])
+    if name in ("word2vec", "word2vec-doc2vec"):
+        assert b"\t-cbow <int>\n" in p.stdout and p.stdout.endswith(b"-iter 3\n\n")
+        assert (b"\t-sentence-vectors <int>\n" in p.stdout) == (name == "word2vec-doc2vec")
+    c = c_tool(C_NAME[name])
+    if c is not None:
+        cp = run([c], tmp_path)
+        assert (p.returncode, p.stdout) == (cp.returncode, cp.stdout)
+
+
+def test_usage_is_the_c_tools_byte_for_byte():
+    """The texts in the package against word2vec.c's, as its banner prints them."""
+    from w2v import ctools
+
+    assert ctools.DISTANCE_USAGE == "Usage: ./distance <FILE>\nwhere FILE contains word projections in the BINARY FORMAT\n"
+    assert ctools.WORD2VEC_USAGE.count("\n\t-") == 17
+    assert ctools.DOC2VEC_USAGE.count("\n\t-") == 18
+    assert ctools.WORD2PHRASE_USAGE.count("\n\t-") == 5
+
+
+# --------------------------------------------------------------------------- the launchers themselves
+def test_launchers_point_at_this_interpreter(bindir):
+    assert sorted(os.listdir(bindir)) == sorted(NAMES)
+    for name in NAMES:
+        path = bindir / name
+        assert os.access(path, os.X_OK)
+        text = path.read_text()
+        lines = text.splitlines()
+        assert lines[0] == "#!/bin/sh"
+        assert lines[1].startswith(MARKER.decode())
+        m = re.fullmatch(r'exec (\S+) -m w2v\.ctools (\S+) "\$@"', lines[2])
+        assert m and m.group(2) == name, lines[2]
+        # the absolute path of the interpreter that wrote it (a venv's own, not what it links to)
+        assert os.path.isabs(m.group(1)) and os.path.samefile(m.group(1), sys.executable)
+        assert os.path.dirname(m.group(1)) == os.path.dirname(os.path.abspath(sys.executable))
+        assert len(lines) == 3
+
+
+def test_launchers_work_moved_and_without_the_venv(bindir, tmp_path, demo):
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(bindir, moved)
+    env = {"PATH": f"{moved}:/usr/bin:/bin", "HOME": str(tmp_path), "LC_ALL": "C"}   # no venv activated
+    p = run(["word2vec"], tmp_path, env=env)
+    assert p.returncode == 0 and p.stdout.startswith(b"WORD VECTOR"), p.stderr
+    p = run(["word2vec", "-train", demo / "text8", "-debug", "0"], tmp_path, env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == f"Starting training using file {demo / 'text8'}\n".encode()
+
+
+def test_rewriting_launchers_is_allowed(bindir):
+    before = (bindir / "word2vec").read_bytes()
+    res = run_w2v(["c-tools", str(bindir)], cwd=str(bindir))
+    assert res.returncode == 0, str(res)
+    assert (bindir / "word2vec").read_bytes() == before
+    assert sorted(os.listdir(bindir)) == sorted(NAMES)       # no temporary file left
+
+
+def test_other_files_are_not_replaced_unless_forced(tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "distance").write_bytes(b"\x7fELF the C binary")
+    res = run_w2v(["c-tools", str(d)], cwd=str(tmp_path))
+    line = assert_one_line_error(res, "c-tools", "exists and is not a w2v launcher")
+    assert "distance" in line and "-force 1" in line
+    assert os.listdir(d) == ["distance"]                     # nothing written
+    assert (d / "distance").read_bytes() == b"\x7fELF the C binary"
+    res = run_w2v(["c-tools", str(d), "-force", "1"], cwd=str(tmp_path))
+    assert res.returncode == 0, str(res)
+    assert (d / "distance").read_bytes().startswith(b"#!/bin/sh\n" + MARKER)
+    assert sorted(os.listdir(d)) == sorted(NAMES)
+
+
+def test_a_folder_of_the_same_name_is_an_error_even_forced(tmp_path):
+    (tmp_path / "bin" / "word2phrase").mkdir(parents=True)
+    for force in ("0", "1"):
+        res = run_w2v(["c-tools", "bin", "-force", force], cwd=str(tmp_path))
+        assert_one_line_error(res, "c-tools", "is a folder")
+    assert os.listdir(tmp_path / "bin") == ["word2phrase"]
+
+
+def test_dir_that_cannot_be_made_or_written(tmp_path):
+    (tmp_path / "afile").write_bytes(b"x")
+    assert_one_line_error(run_w2v(["c-tools", "afile"], cwd=str(tmp_path)), "c-tools", "is not a folder")
+    assert_one_line_error(run_w2v(["c-tools", "afile/bin"], cwd=str(tmp_path)), "c-tools", "cannot create folder")
+    if os.path.isdir("/proc/self"):       # not writable, even by root
+        assert_one_line_error(run_w2v(["c-tools", "/proc/self"], cwd=str(tmp_path)), "c-tools", "cannot write")
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        try:
+            assert_one_line_error(run_w2v(["c-tools", "ro"], cwd=str(tmp_path)), "c-tools", "cannot write")
+            assert os.listdir(ro) == []
+        finally:
+            ro.chmod(0o755)
+
+
+def test_ctools_help_and_bad_flags(tmp_path):
+    res = run_w2v(["c-tools", "-h"], cwd=str(tmp_path))
+    assert res.returncode == 0
+    for name in NAMES:
+        assert name.encode() in res.stdout
+    assert b"-force" in res.stdout
+    assert_one_line_error(run_w2v(["c-tools"], cwd=str(tmp_path)), "c-tools", "Missing argument")
+    assert_one_line_error(run_w2v(["c-tools", "d", "-force", "2"], cwd=str(tmp_path)), "c-tools", "-force")
+    assert not (tmp_path / "d").exists()
+    p = run([sys.executable, "-m", "w2v.ctools", "no-such-tool"], tmp_path)
+    assert p.returncode == 2 and p.stdout == b""
+    assert p.stderr.decode().startswith("w2v.ctools: error: the first argument names a C tool: word2vec, ")
+
+
+# --------------------------------------------------------------------------- messages on standard output
+PROGRESS = re.compile(rb"\rAlpha: \d+\.\d{6}  Progress: \d+\.\d\d%  Words/thread/sec: \d+\.\d\dk  ")
+
+
+def split_console(out: bytes):
+    """(message lines, progress pieces) of word2vec's standard output."""
+    lines, progress = [], []
+    for piece in re.split(rb"(?=\r)", out):
+        if piece.startswith(b"\rAlpha"):
+            progress.append(piece)
+        else:
+            lines += [ln for ln in piece.replace(b"\r", b"\n").split(b"\n") if ln and not ln.endswith(b"K")]
+    return lines, progress
+
+
+def test_word2vec_messages_on_stdout_in_c_order(bindir, demo):
+    p = run([bindir / "word2vec", "-train", "text8", "-output", "v.bin", "-size", "20", "-iter", "2",
+             "-threads", "2", "-binary", "1", "-min-count", "1"], demo)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == b""
+    lines, progress = split_console(p.stdout)
+    assert lines == c_lines(1)
+    assert progress and all(PROGRESS.fullmatch(x) for x in progress), p.stdout
+    assert progress[-1].startswith(b"\rAlpha: 0.000") and b"Progress: 100.00%" in progress[-1]
+    assert not p.stdout.endswith(b"\n")                        # C leaves its last \r line open
+    # w2v's own command keeps its messages on standard error
+    res = run_w2v(["train", "-train", "text8", "-output", "v2.bin", "-size", "20", "-iter", "1",
+                   "-min-count", "1"], cwd=str(demo))
+    assert res.returncode == 0 and res.stdout == b""
+    assert c_lines(1)[1] + b"\n" in res.stderr and b"epoch 1/1" in res.stderr
+
+
+@pytest.mark.parametrize("debug, expected", [
+    ("0", [b"Starting training using file text8"]),
+    ("1", c_lines(1)),
+])
+def test_word2vec_debug_levels(bindir, demo, debug, expected):
+    p = run([bindir / "word2vec", "-train", "text8", "-output", "d.txt", "-size", "10", "-iter", "1",
+             "-min-count", "1", "-debug", debug], demo)
+    assert p.returncode == 0 and p.stderr == b""
+    assert p.stdout == b"".join(x + b"\n" for x in expected)
+
+
+def test_word2phrase_messages_on_stdout(bindir, demo):
+    p = run([bindir / "word2phrase", "-train", "text8", "-output", "ph.txt"], demo)
+    assert p.returncode == 0 and p.stderr == b""
+    out = p.stdout.decode()
+    m = re.fullmatch(r"Starting training using file text8\n\nVocab size \(unigrams \+ bigrams\): (\d+)\n"
+                     r"Words in train file: (\d+)\n", out)
+    assert m, out
+    vocab, _, tokens = counts(1)
+    assert int(m.group(2)) == tokens
+    assert int(m.group(1)) > vocab
+
+
+# --------------------------------------------------------------------------- the demo scripts' lines
+DEMO = """\
+set -e
+./word2vec -train text8 -output vectors.bin -cbow 1 -size 40 -window 8 -negative 25 -hs 0 -sample 1e-4 -threads 2 -binary 1 -iter 5 > word2vec.out
+printf 't0w1\\nt0w2 t0w3\\nnothere\\nEXIT\\n' | ./distance vectors.bin > distance.out
+printf 'k0 q0 k1\\nk0\\nEXIT\\n' | ./word-analogy vectors.bin > analogy.out
+./compute-accuracy vectors.bin 30000 < questions-words.txt > accuracy.out
+./word2phrase -train text8 -output text8-phrase0 -threshold 200 -debug 2 > phrase0.out
+./word2phrase -train text8-phrase0 -output text8-phrase1 -threshold 100 -debug 2 > phrase1.out
+./word2vec -train text8 -output classes.txt -cbow 1 -size 40 -window 8 -negative 25 -hs 0 -sample 1e-4 -threads 2 -iter 5 -classes 5 > classes.out
+"""
+
+
+def _demo_folder(root, name, demo, tools):
+    d = root / name
+    d.mkdir()
+    for f in ("text8", "questions-words.txt"):
+        shutil.copy(demo / f, d / f)
+    for launcher, target in tools.items():
+        os.symlink(target, d / launcher)
+    (d / "demo.sh").write_text(DEMO)
+    p = run(["sh", "demo.sh"], d, timeout=300)
+    assert p.returncode == 0, p.stderr.decode()
+    return d
+
+
+def _table(out: bytes):
+    """distance/word-analogy output with the cosines rounded to 5 decimals
+    (the last printed digit depends on the order of float additions)."""
+    return re.sub(rb"\t\t(-?\d+\.\d+)\n", lambda m: b"\t\t%.5f\n" % float(m.group(1)), out)
+
+
+def test_demo_scripts_run_unchanged(tmp_path, bindir, demo):
+    w = _demo_folder(tmp_path, "w2v", demo, {n: bindir / n for n in MAKEFILE_NAMES})
+    # word2vec
+    lines, progress = split_console((w / "word2vec.out").read_bytes())
+    assert lines == c_lines(5)
+    assert progress
+    words, vecs = read_binary_vectors(str(w / "vectors.bin"))[:2]
+    vocab = counts(5)[0]
+    assert len(words) == vocab and vecs.shape == (vocab, 40)
+    # distance: C's dialogue (a prompt before every line read, EXIT ends it)
+    prompt = b"Enter word or sentence (EXIT to break): "
+    out = (w / "distance.out").read_bytes()
+    assert out.startswith(prompt + b"\nWord: t0w1  Position in vocabulary: ")
+    assert out.count(prompt) == 4 and out.endswith(b"Out of dictionary word!\n" + prompt)
+    assert out.count(b"Cosine distance\n" + b"-" * 72 + b"\n") == 2
+    rows = re.findall(rb"(?m)^ {0,49}(\S+)\t\t(-?\d\.\d{6})$", out)
+    assert len(rows) == 80
+    # nearest words of a topic word are its topic's
+    assert sum(r[0].startswith(b"t0w") for r in rows[:10]) >= 8
+    out = (w / "analogy.out").read_bytes()
+    assert out.count(b"Enter three words (EXIT to break): ") == 3
+    assert b"Only 1 words were entered.. three words are needed at the input to perform the calculation\n" in out
+    acc = (w / "accuracy.out").read_bytes().decode()
+    assert acc.startswith("capital-common-countries:\nACCURACY TOP1: ")
+    assert acc.endswith("Questions seen / total: 25 26   96.15 % \n")
+    # word2phrase, twice
+    p0, p1 = (w / "text8-phrase0").read_bytes(), (w / "text8-phrase1").read_bytes()
+    assert b"new_york" in p0 and b"los_angeles" in p0 and b"k0_q0" not in p0   # score about 130
+    assert b"k0_q0" in p1
+    assert p0.count(b"\n") == p1.count(b"\n") == 3001
+    # classes
+    cls = [ln.split() for ln in (w / "classes.txt").read_bytes().splitlines()]
+    assert len(cls) == vocab and {int(c) for _, c in cls} <= set(range(5))
+
+    tools = {n: c_tool(C_NAME[n]) for n in MAKEFILE_NAMES}
+    if None in tools.values():
+        pytest.skip("the C tools (PyPI word2vec) are not installed: nothing to compare with")
+    c = _demo_folder(tmp_path, "c", demo, tools)
+    c_msgs, c_progress = split_console((c / "word2vec.out").read_bytes())
+    assert lines == c_msgs and c_progress
+    assert [ln.split()[0] for ln in (w / "classes.txt").read_bytes().splitlines()] == \
+        [ln.split()[0] for ln in (c / "classes.txt").read_bytes().splitlines()]
+    # the same vectors file through both tools: the same dialogue
+    for tool, stdin in (("distance", b"t0w1\nt0w2 t0w3\nnothere\nEXIT\n"), ("word-analogy", b"k0 q0 k1\nk0\nEXIT\n")):
+        ours = run([bindir / tool, c / "vectors.bin"], tmp_path, stdin=stdin)
+        theirs = run([tools[tool], c / "vectors.bin"], tmp_path, stdin=stdin)
+        assert (ours.returncode, ours.stderr) == (theirs.returncode, b"")
+        assert _table(ours.stdout) == _table(theirs.stdout)
+    for vectors in (c / "vectors.bin", w / "vectors.bin"):
+        ours = run([bindir / "compute-accuracy", vectors, "30000"], tmp_path, stdin=questions_text())
+        theirs = run([tools["compute-accuracy"], vectors, "30000"], tmp_path, stdin=questions_text())
+        assert ours.returncode == theirs.returncode == 0
+        assert ours.stdout == theirs.stdout
+    # word2phrase: the same output, but for C's space at the start of every line
+    for f in ("text8-phrase0", "text8-phrase1"):
+        theirs = [ln[1:] if ln.startswith(b" ") else ln for ln in (c / f).read_bytes().split(b"\n")]
+        assert (w / f).read_bytes().split(b"\n") == theirs
+    for f in ("phrase0.out", "phrase1.out"):
+        ours, theirs = (w / f).read_bytes().split(b"\n"), (c / f).read_bytes().replace(b"\r", b"\r\n").split(b"\n")
+        theirs = [ln for ln in theirs if not ln.startswith(b"Words processed") and not ln.startswith(b"Words written")]
+        assert ours[0] == theirs[0]                              # Starting training using file ...
+        assert ours[3] == theirs[3] and ours[3].startswith(b"Words in train file: ")
+        assert ours[2].startswith(b"Vocab size (unigrams + bigrams): ") and theirs[2].startswith(b"Vocab size")
+
+
+def test_lookups_exit_0_and_prompt_again_at_end_of_input(bindir, demo, tmp_path):
+    vectors = demo / "v.bin"
+    if not vectors.exists():
+        assert run([bindir / "word2vec", "-train", demo / "text8", "-output", vectors, "-binary", "1",
+                    "-size", "10", "-iter", "1", "-min-count", "1", "-debug", "0"], tmp_path).returncode == 0
+    prompt = b"Enter word or sentence (EXIT to break): "
+    p = run([bindir / "distance", vectors], tmp_path, stdin=b"nothere\n")     # no EXIT
+    assert p.returncode == 0 and p.stderr == b""
+    assert p.stdout == (prompt + b"\nWord: nothere  Position in vocabulary: -1\nOut of dictionary word!\n"
+                        + prompt + b"\n")
+    # w2v's own command: no prompts, status 1 for the query it could not answer
+    res = run_w2v(["distance", str(vectors)], cwd=str(tmp_path), stdin=b"nothere\n")
+    assert res.returncode == 1 and prompt not in res.stdout
+    p = run([bindir / "word2vec-word-analogy", vectors], tmp_path, stdin=b"")
+    assert p.returncode == 0 and p.stdout == b"Enter three words (EXIT to break): \n"
+
+
+# --------------------------------------------------------------------------- paths longer than C's buffers
+def test_long_paths(bindir, demo, tmp_path):
+    deep = tmp_path / ("d" * 120) / ("e" * 120)
+    deep.mkdir(parents=True)
+    src = deep / ("corpus-" + "x" * 80 + ".txt")
+    shutil.copy(demo / "text8", src)
+    out = deep / ("phrases-" + "y" * 80 + ".txt")
+    p = run([bindir / "word2phrase", "-train", src, "-output", out, "-debug", "1"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"Starting training using file {src}\n".encode())
+    assert b"Words in train file: %d\n" % counts(1)[2] in p.stdout
+    assert b"new_york" in out.read_bytes()
+    vec = deep / ("vectors-" + "z" * 80 + ".bin")
+    p = run([bindir / "word2vec", "-train", out, "-output", vec, "-binary", "1", "-size", "10", "-iter", "1",
+             "-min-count", "1", "-debug", "1"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"Starting training using file {out}\n".encode())
+    assert os.listdir(deep) == sorted(os.listdir(deep)) and vec.exists()
+    p = run([bindir / "distance", vec], tmp_path, stdin=b"new_york\nEXIT\n")
+    assert p.returncode == 0 and b"Word: new_york  Position in vocabulary: " in p.stdout
+
+
+# --------------------------------------------------------------------------- bad input through a launcher
+def _error(p, command, contains):
+    assert p.returncode not in (0, None)
+    assert b"Traceback" not in p.stderr
+    lines = p.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"w2v {command}: error: "), p.stderr
+    assert contains in lines[0], lines[0]
+    return p.stdout
+
+
+@pytest.mark.parametrize("args, command, contains", [
+    (["word2vec", "-train", "text8", "-size", "abc"], "train", "'-size'"),
+    (["word2vec", "-train", "text8", "-size"], "train", "requires an argument"),
+    (["word2vec", "-train", "missing.txt", "-output", "v.bin"], "train", "'missing.txt' not found"),
+    (["word2vec", "-train", "text8", "-bogus", "1"], "train", "-bogus"),
+    (["word2vec-doc2vec", "-train", "text8", "-output", "v.bin", "-sentence-vectors", "1"], "train",
+     "-sentence-vectors"),
+    (["word2phrase", "-train", "text8"], "phrases", "-output"),
+    (["word2phrase", "-train", "text8", "-output", "p.txt", "-threshold", "x"], "phrases", "'-threshold'"),
+    (["distance", "missing.bin"], "distance", "not found"),
+    (["distance", "v.bin", "extra"], "distance", "distance takes one argument"),
+    (["word2vec-word-analogy", "v.bin", "a", "b"], "analogy", "word2vec-word-analogy takes one argument"),
+    (["compute-accuracy", "v.bin", "abc"], "accuracy", "'-threshold'"),
+    (["compute-accuracy", "v.bin", "-5"], "accuracy", "'-threshold'"),
+    (["word2vec-compute-accuracy", "v.bin", "10", "20"], "accuracy", "takes the vectors file and an optional"),
+    (["compute-accuracy", "missing.bin", "0"], "accuracy", "not found"),
+])
+def test_bad_arguments_are_one_line(bindir, demo, tmp_path, args, command, contains):
+    shutil.copy(demo / "text8", tmp_path / "text8")
+    (tmp_path / "v.bin").write_bytes(b"1 2\na \x00\x00\x80\x3f\x00\x00\x00\x00\n")
+    stdout = _error(run([bindir / args[0], *args[1:]], tmp_path, stdin=questions_text()), command, contains)
+    assert stdout == b""
+    assert sorted(os.listdir(tmp_path)) == ["text8", "v.bin"]     # nothing written
