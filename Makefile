@@ -105,3 +105,41 @@ bench: install $(VENV)/.bench
 clean:
 	rm -rf build dist *.egg-info $(VENV) $(TVENV) cython_src/w2v/*.c w2v/*.so
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Portability (CI runs it after `make test`): the sdist built with gcc-11 and clang
+# (apt-get installs them when missing), each in its own venv under build/cc/, runs the
+# kernels' exactness tests; a W2V_NATIVE=1 build checks simd_level(); the primitives' C
+# test runs natively and, cross-compiled, on aarch64 under qemu; the generated C of every
+# module compiles for aarch64.  CC_LIST=... picks other compilers.
+CC_LIST  ?= gcc-11 clang
+CC_TESTS ?= test_simd_level.py test_batch.py test_training.py::test_seed_reproducible_with_one_thread \
+            test_training.py::test_hierarchical_softmax_updates_exactly \
+            test_model_state.py::test_loss_and_updates_match_a_numpy_reference \
+            test_model_state.py::test_loss_outside_the_table_is_exact
+AARCH64_CC ?= aarch64-linux-gnu-gcc
+SIMD_CFLAGS := -O3 -fopenmp-simd -Wall -Wextra -Wno-unused-function -Icython_src/w2v
+
+.PHONY: compilers simd-test
+compilers: $(VENV)/.deps simd-test
+	@set -e; for cc in $(CC_LIST); do \
+	    scripts/cc_build.sh $$cc build/cc/$$cc $(PY); \
+	    (cd tests && ../build/cc/$$cc/venv/bin/python -m pytest -q $(CC_TESTS)); \
+	done
+	W2V_NATIVE=1 scripts/cc_build.sh $(firstword $(CC_LIST)) build/cc/native $(PY)
+	cd tests && W2V_EXPECT_NATIVE=1 ../build/cc/native/venv/bin/python -m pytest -q $(CC_TESTS)
+
+simd-test: $(VENV)/.deps
+	@mkdir -p build/simd
+	$(or $(CC),cc) $(SIMD_CFLAGS) tests/c/test_simd.c -o build/simd/test_simd -lm
+	build/simd/test_simd
+	W2V_SIMD=sse2 build/simd/test_simd | head -1
+	@command -v $(AARCH64_CC) >/dev/null && command -v qemu-aarch64 >/dev/null || \
+	    { apt-get update -q >/dev/null; apt-get install -y -q gcc-aarch64-linux-gnu qemu-user >/dev/null; }
+	$(AARCH64_CC) $(SIMD_CFLAGS) tests/c/test_simd.c -o build/simd/test_simd_aarch64 -lm
+	qemu-aarch64 -L /usr/aarch64-linux-gnu build/simd/test_simd_aarch64
+	$(PY) setup.py -q --name >/dev/null   # cythonizes into build/cython/
+	@inc="-I$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])') -I$$($(PY) -c 'import numpy; print(numpy.get_include())')"; \
+	for f in build/cython/cython_src/w2v/*.c; do \
+	    echo "$(AARCH64_CC) -fsyntax-only $$f"; \
+	    $(AARCH64_CC) -fsyntax-only $(SIMD_CFLAGS) $$inc $$f || exit 1; \
+	done
