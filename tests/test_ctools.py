@@ -328,10 +328,50 @@ def _demo_folder(root, name, demo, tools):
     return d
 
 
-def _table(out: bytes):
-    """distance/word-analogy output with the cosines rounded to 5 decimals
-    (the last printed digit depends on the order of float additions)."""
-    return re.sub(rb"\t\t(-?\d+\.\d+)\n", lambda m: b"\t\t%.5f\n" % float(m.group(1)), out)
+ROW = re.compile(rb"^ *(\S*)\t\t(-?\d+\.\d{6})$")
+
+
+def assert_same_dialogue(ours: bytes, theirs: bytes, tol=3e-6):
+    """distance/word-analogy dialogues alike: every line but the table rows
+    byte for byte; each table as many rows, the cosines rank by rank within
+    *tol* (their last digit depends on the order of float additions), the
+    same words with the same cosines, but for near-ties at the cut-off."""
+    def parse(out):
+        text, tables = [], []
+        for line in out.split(b"\n"):
+            m = ROW.match(line)
+            if m is None:
+                text.append(line)
+                continue
+            if not text or text[-1] != b"<row>":
+                tables.append([])
+                text.append(b"<row>")
+            tables[-1].append((m.group(1), float(m.group(2))))
+        return text, tables
+    (text, tables), (c_text, c_tables) = parse(ours), parse(theirs)
+    assert text == c_text
+    assert [len(t) for t in tables] == [len(t) for t in c_tables]
+    for rows, c_rows in zip(tables, c_tables):
+        assert all(abs(a[1] - b[1]) <= tol for a, b in zip(rows, c_rows)), (rows, c_rows)
+        cos, c_cos = dict(rows), dict(c_rows)
+        for word in set(cos) | set(c_cos):
+            if word in cos and word in c_cos:
+                assert abs(cos[word] - c_cos[word]) <= tol, word
+            else:                                  # in one table only: a near-tie at the last row
+                assert abs(cos.get(word, c_cos.get(word)) - c_rows[-1][1]) <= tol, word
+
+
+def test_assert_same_dialogue_sees_differences():
+    row = b"%50s\t\t%f\n"
+    base = b"Enter: \nWord: a  Position in vocabulary: 1\n" + row % (b"b", 0.9) + row % (b"c", 0.8) + b"Enter: "
+    assert_same_dialogue(base, base.replace(b"0.800000", b"0.800002"))
+    assert_same_dialogue(base.replace(b"c\t\t0.800000", b"d\t\t0.800001"), base)     # a tie at the cut-off
+    for other in (base.replace(b"0.900000", b"0.900010"),               # a cosine
+                  base.replace(b"b\t\t0.9", b"d\t\t0.9"),               # a word
+                  base.replace(b"Position in vocabulary: 1", b"Position in vocabulary: 2"),
+                  base + row % (b"e", 0.7)):                            # a row more
+        with pytest.raises(AssertionError):
+            assert_same_dialogue(other, base)
 
 
 def test_demo_scripts_run_unchanged(tmp_path, bindir, demo):
@@ -381,7 +421,7 @@ def test_demo_scripts_run_unchanged(tmp_path, bindir, demo):
         ours = run([bindir / tool, c / "vectors.bin"], tmp_path, stdin=stdin)
         theirs = run([tools[tool], c / "vectors.bin"], tmp_path, stdin=stdin)
         assert (ours.returncode, ours.stderr) == (theirs.returncode, b"")
-        assert _table(ours.stdout) == _table(theirs.stdout)
+        assert_same_dialogue(ours.stdout, theirs.stdout)
     for vectors in (c / "vectors.bin", w / "vectors.bin"):
         ours = run([bindir / "compute-accuracy", vectors, "30000"], tmp_path, stdin=questions_text())
         theirs = run([tools["compute-accuracy"], vectors, "30000"], tmp_path, stdin=questions_text())
@@ -448,26 +488,84 @@ def _error(p, command, contains):
     return p.stdout
 
 
-@pytest.mark.parametrize("args, command, contains", [
-    (["word2vec", "-train", "text8", "-size", "abc"], "train", "'-size'"),
-    (["word2vec", "-train", "text8", "-size"], "train", "requires an argument"),
-    (["word2vec", "-train", "missing.txt", "-output", "v.bin"], "train", "'missing.txt' not found"),
-    (["word2vec", "-train", "text8", "-bogus", "1"], "train", "-bogus"),
-    (["word2vec-doc2vec", "-train", "text8", "-output", "v.bin", "-sentence-vectors", "1"], "train",
-     "-sentence-vectors"),
-    (["word2phrase", "-train", "text8"], "phrases", "-output"),
-    (["word2phrase", "-train", "text8", "-output", "p.txt", "-threshold", "x"], "phrases", "'-threshold'"),
-    (["distance", "missing.bin"], "distance", "not found"),
-    (["distance", "v.bin", "extra"], "distance", "distance takes one argument"),
-    (["word2vec-word-analogy", "v.bin", "a", "b"], "analogy", "word2vec-word-analogy takes one argument"),
-    (["compute-accuracy", "v.bin", "abc"], "accuracy", "'-threshold'"),
-    (["compute-accuracy", "v.bin", "-5"], "accuracy", "'-threshold'"),
-    (["word2vec-compute-accuracy", "v.bin", "10", "20"], "accuracy", "takes the vectors file and an optional"),
-    (["compute-accuracy", "missing.bin", "0"], "accuracy", "not found"),
-])
-def test_bad_arguments_are_one_line(bindir, demo, tmp_path, args, command, contains):
-    shutil.copy(demo / "text8", tmp_path / "text8")
-    (tmp_path / "v.bin").write_bytes(b"1 2\na \x00\x00\x80\x3f\x00\x00\x00\x00\n")
-    stdout = _error(run([bindir / args[0], *args[1:]], tmp_path, stdin=questions_text()), command, contains)
+# (launcher and arguments, w2v command in the error line, words in it, exit
+# status, whether C reports that error itself with that status)
+BAD = [
+    (["word2vec", "-train", "text8", "-size", "abc"], "train", "'-size'", 1, False),    # C: atoi, size 0
+    (["word2vec", "-train", "text8", "-size"], "train", "requires an argument", 1, True),
+    (["word2vec", "-train", "missing.txt", "-output", "v.bin"], "train", "'missing.txt' not found", 1, True),
+    (["word2vec", "-train", "text8", "-bogus", "1"], "train", "-bogus", 1, False),       # C: ignored
+    (["word2vec-doc2vec", "-train", "missing.txt", "-output", "v.bin"], "train", "not found", 1, True),
+    (["word2vec-doc2vec", "-train", "text8", "-window"], "train", "requires an argument", 1, True),
+    (["word2phrase", "-train", "text8"], "phrases", "-output", 1, False),              # C: crashes
+    (["word2phrase", "-train", "missing.txt", "-output", "p.txt"], "phrases", "not found", 1, True),
+    (["word2phrase", "-train", "text8", "-output", "p.txt", "-threshold", "x"], "phrases", "'-threshold'", 1,
+     False),
+    (["distance", "missing.bin"], "distance", "not found", 255, True),
+    (["word2vec-distance", "missing.bin"], "distance", "not found", 255, True),
+    (["distance", "v.bin", "extra"], "distance", "distance takes one argument", 1, False),
+    (["word-analogy", "missing.bin"], "analogy", "not found", 255, True),
+    (["word2vec-word-analogy", "v.bin", "a", "b"], "analogy", "word2vec-word-analogy takes one argument", 1,
+     False),
+    (["compute-accuracy", "v.bin", "abc"], "accuracy", "'-threshold'", 2, False),       # C: atoi, 0
+    (["compute-accuracy", "v.bin", "-5"], "accuracy", "'-threshold'", 2, False),
+    (["word2vec-compute-accuracy", "v.bin", "10", "20"], "accuracy", "takes the vectors file and an optional",
+     1, False),
+    (["compute-accuracy", "missing.bin", "0"], "accuracy", "not found", 255, True),
+    (["word2vec-compute-accuracy", "missing.bin"], "accuracy", "not found", 255, True),
+]
+
+
+def _bad_input_folder(d, demo):
+    d.mkdir()
+    shutil.copy(demo / "text8", d / "text8")
+    (d / "v.bin").write_bytes(b"1 2\na \x00\x00\x80\x3f\x00\x00\x00\x00\n")
+    return d
+
+
+@pytest.mark.parametrize("args, command, contains, status, c_reports", BAD)
+def test_bad_arguments_are_one_line(bindir, demo, tmp_path, args, command, contains, status, c_reports):
+    d = _bad_input_folder(tmp_path / "w", demo)
+    p = run([bindir / args[0], *args[1:]], d, stdin=questions_text())
+    stdout = _error(p, command, contains)
+    assert p.returncode == status
     assert stdout == b""
-    assert sorted(os.listdir(tmp_path)) == ["text8", "v.bin"]     # nothing written
+    assert sorted(os.listdir(d)) == ["text8", "v.bin"]     # nothing written
+    c = c_tool(C_NAME[args[0]])
+    if c_reports and c is not None:
+        # the error C reports itself: C's status (C prints its message on standard output)
+        cp = run([c, *args[1:]], _bad_input_folder(tmp_path / "c", demo), stdin=questions_text(), timeout=30)
+        assert cp.returncode == status, cp.stdout
+
+
+def test_c_status_keeps_interruptions_and_success():
+    from w2v.ctools import c_status
+
+    assert c_status("word2vec", [], None) == c_status("distance", ["missing.bin"], 0) == 0
+    for name in ("word2vec", "distance"):
+        assert c_status(name, ["missing.bin"], 130) == 130 and c_status(name, ["missing.bin"], 141) == 141
+    assert c_status("word2phrase", [], 2) == c_status("word2vec-doc2vec", [], "message") == 1
+    assert c_status("compute-accuracy", [], 2) == 2      # no vectors file named: w2v's status
+
+
+def _train_accepts(flag):
+    res = run_w2v(["train", "-h"], cwd=".")
+    assert res.returncode == 0
+    return flag.encode() in res.stdout
+
+
+def test_doc2vec_runs_w2v_train_with_its_flags(bindir, demo, tmp_path):
+    """word2vec-doc2vec is ``w2v train`` with C's console: the flags w2v
+    train has work (-sentence-vectors where w2v train has it)."""
+    p = run([bindir / "word2vec-doc2vec", "-train", demo / "text8", "-output", "d.txt", "-size", "8", "-iter", "1",
+             "-min-count", "1", "-debug", "1"], tmp_path)
+    assert p.returncode == 0 and p.stderr == b""
+    assert p.stdout == b"".join(x.replace(b"text8", str(demo / "text8").encode()) + b"\n" for x in c_lines(1))
+    assert (tmp_path / "d.txt").read_bytes().split(b"\n")[0] == b"%d 8" % counts(1)[0]
+    p = run([bindir / "word2vec-doc2vec", "-train", demo / "text8", "-output", "s.txt", "-size", "8", "-iter", "1",
+             "-min-count", "1", "-debug", "0", "-sentence-vectors", "1"], tmp_path)
+    if _train_accepts("-sentence-vectors"):
+        assert p.returncode == 0, p.stderr
+    else:
+        _error(p, "train", "-sentence-vectors")
+        assert p.returncode == 1 and not (tmp_path / "s.txt").exists()

@@ -14,10 +14,11 @@ its usage text and exit status 0 without arguments, its positional
 arguments (``distance FILE``, ``compute-accuracy FILE [THRESHOLD]``), its
 messages in its words and order on standard output (:class:`CReporter`),
 its prompts before every query line, exit status 0 when a query word is
-unknown.  w2v's checks stay: bad input is one ``w2v CMD: error: ...`` line
-on standard error and a non-zero status where C would crash or go on
-silently, and paths have no length limit (C keeps them in 60- or 100-byte
-buffers)."""
+unknown, C's statuses for the errors C reports (1 for word2vec and
+word2phrase, 255 for a vectors file that cannot be opened).  w2v's checks
+stay: bad input is one ``w2v CMD: error: ...`` line on standard error and a
+non-zero status where C would crash or go on silently, and paths have no
+length limit (C keeps them in 60- or 100-byte buffers)."""
 from __future__ import annotations
 
 import os
@@ -345,13 +346,41 @@ def write_launchers(directory: str, force: bool = False, python: Optional[str] =
     return paths
 
 
+# the training tools: C's only error status is 1 ("Argument missing for -size",
+# "ERROR: training data file not found!")
+_TRAINERS = ("word2vec", "word2phrase", "word2vec-doc2vec")
+
+
+def c_status(name: str, args: Sequence[str], status) -> int:
+    """The C tool *name*'s exit status for w2v's *status* (``sys.exit``'s
+    argument): 1 for the training tools' errors, 255 when a look-up's
+    vectors file cannot be opened (C: ``Input file not found``).  Where C
+    has no error of its own (it would crash or go on), w2v's status stays;
+    so do interruptions (130) and a closed pipe (141)."""
+    code = 0 if status is None else status if isinstance(status, int) else 1
+    if code == 0 or code > 128:
+        return code
+    if name in _TRAINERS:
+        return 1
+    if args:
+        try:
+            with open(args[0], "rb"):
+                pass
+        except OSError:
+            return 255
+    return code
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """``python -m w2v.ctools NAME ARGS...``: the C tool NAME's command line."""
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] not in TOOLS:
         sys.stderr.write("w2v.ctools: error: the first argument names a C tool: " + ", ".join(TOOLS) + "\n")
         sys.exit(2)
-    TOOLS[args[0]](args[1:])
+    try:
+        TOOLS[args[0]](args[1:])
+    except SystemExit as exc:
+        sys.exit(c_status(args[0], args[1:], exc.code))
 
 
 if __name__ == "__main__":
