@@ -47,7 +47,8 @@ def c_tool(name):
 
 def _env():
     env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
+    for k in ("PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):    # the demo scripts' make is not ours
+        env.pop(k, None)
     return env
 
 
@@ -437,6 +438,45 @@ def test_demo_scripts_run_unchanged(tmp_path, bindir, demo):
         assert ours[0] == theirs[0]                              # Starting training using file ...
         assert ours[3] == theirs[3] and ours[3].startswith(b"Words in train file: ")
         assert ours[2].startswith(b"Vocab size (unigrams + bigrams): ") and theirs[2].startswith(b"Vocab size")
+
+
+# the shape of the original demo-*.sh: make clean and make first, a download
+# when text8 is missing, bash's time, no set -e, the look-up reading the terminal
+DEMO_SCRIPT = """\
+make clean
+make
+if [ ! -e text8 ]; then
+  wget http://example.invalid/text8.zip -O text8.gz
+  gzip -d text8.gz -f
+fi
+time ./word2vec -train text8 -output vectors.bin -cbow 1 -size 20 -window 5 -negative 5 -hs 0 -sample 1e-3 \
+-threads 12 -binary 1
+./word2vec -train text8 -output classes.txt -cbow 1 -size 20 -window 8 -negative 25 -hs 0 -sample 1e-4 \
+-threads 12 -iter 2 -classes 7
+sort classes.txt -k 2 -n > classes.sorted.txt
+./distance vectors.bin
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the demo scripts need bash (time)")
+def test_a_demo_script_in_a_folder_without_the_makefile(bindir, demo, tmp_path):
+    shutil.copy(demo / "text8", tmp_path / "text8")
+    (tmp_path / "demo-word.sh").write_text(DEMO_SCRIPT)
+    subprocess.run(["w2v", "c-tools", "."], cwd=str(tmp_path), check=True, stderr=subprocess.DEVNULL,
+                   executable=os.path.join(os.path.dirname(sys.executable), "w2v"))
+    p = run(["bash", "demo-word.sh"], tmp_path, stdin=b"t1w1\nEXIT\n", timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.startswith(b"Starting training using file text8\n")
+    assert out.count(b"Starting training using file text8\n") == 2 and b"Progress: " in out
+    assert out.endswith(b"Enter word or sentence (EXIT to break): ")
+    assert b"\nWord: t1w1  Position in vocabulary: " in out and out.count(b"Cosine distance") == 1
+    assert b"real\t" in p.stderr                                   # bash's time
+    assert len(read_binary_vectors(str(tmp_path / "vectors.bin"))[0]) == counts(5)[0]
+    classes = [int(ln.split()[1]) for ln in (tmp_path / "classes.sorted.txt").read_bytes().splitlines()]
+    assert len(classes) == counts(5)[0] and classes == sorted(classes) and set(classes) <= set(range(7))
+    assert sorted(os.listdir(tmp_path)) == sorted(NAMES + ["classes.sorted.txt", "classes.txt", "demo-word.sh",
+                                                           "text8", "vectors.bin"])
 
 
 def test_lookups_exit_0_and_prompt_again_at_end_of_input(bindir, demo, tmp_path):

@@ -318,7 +318,7 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
 
 
 # --------------------------------------------------------------------------- launchers
-@cli.command("c-tools", cls=Command, context_settings=CONTEXT)
+@cli.command("c-tools", cls=Command, context_settings=CONTEXT, short_help="Launchers named like the C tools.")
 @click.argument("directory", metavar="DIR")
 @click.option("-force", "force", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,
               help="1 = replace files of the same names that are not w2v launchers.")
@@ -326,22 +326,27 @@ def ctools_cmd(directory: str, force: int) -> None:
     """Write launchers named like the C tools into DIR (created if missing).
 
     Each runs w2v with its C tool's command line: the usage text and exit
-    status 0 without arguments, the C tool's messages on standard output,
-    its prompts.  They run this Python by its absolute path, so they work
-    from anywhere, with or without a venv activated, DIR moved or not.
-    Launchers already in DIR are rewritten; other files of these names are
-    kept (an error) unless -force 1.
+    status 0 without arguments, C's positional arguments, the C tool's
+    messages on standard output, its prompts, its exit statuses (1 for
+    word2vec's and word2phrase's errors, 255 for a vectors file that
+    cannot be opened).  Bad input is still one error line on standard error.
+    They run this Python by its absolute path, so they work from anywhere,
+    with or without a venv activated, DIR moved or not.  Launchers already
+    in DIR are rewritten; other files of these names are kept (an error)
+    unless -force 1.
 
     \b
     Names (the C makefile's, then the PyPI word2vec package's):
       word2vec  word2phrase  distance  word-analogy  compute-accuracy
       word2vec-distance  word2vec-word-analogy  word2vec-compute-accuracy
-      word2vec-doc2vec
+      word2vec-doc2vec (w2v train, with every flag it takes)
 
     \b
-    Example:
+    Examples:
       w2v c-tools ~/w2v-bin && export PATH=~/w2v-bin:$PATH
       word2vec -train text8 -output vectors.bin -binary 1 && distance vectors.bin
+      cd demo && w2v c-tools . && bash demo-word.sh   # the original demo scripts
+                                                      # (in a folder without C's makefile)
     """
     from .ctools import write_launchers
 
