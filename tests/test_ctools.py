@@ -479,6 +479,49 @@ def test_a_demo_script_in_a_folder_without_the_makefile(bindir, demo, tmp_path):
                                                            "text8", "vectors.bin"])
 
 
+PYPI_WRAPPERS = """\
+import word2vec
+word2vec.word2vec("text8", "v.bin", size=10, iter_=1, min_count=1, binary=1, verbose=True)
+word2vec.word2phrase("text8", "p.txt", verbose=True)
+word2vec.word2clusters("text8", "c.txt", 5, size=10, iter_=1, min_count=1, verbose=True)
+try:
+    word2vec.doc2vec("text8", "d.txt", size=10, iter_=1, min_count=1, verbose=True)
+    print("doc2vec: done")
+except Exception as exc:
+    print("doc2vec: failed:", exc)
+"""
+
+
+def test_the_pypi_word2vec_package_runs_the_launchers(bindir, demo, tmp_path):
+    """The PyPI package's wrappers run ``word2vec``, ``word2phrase`` and
+    ``word2vec-doc2vec`` from PATH and read their standard output; with only
+    the launchers on PATH (the C binaries next to this Python are not)."""
+    if subprocess.run([sys.executable, "-c", "import word2vec.scripts_interface"]).returncode != 0:
+        pytest.skip("the PyPI word2vec package is not installed")
+    shutil.copy(demo / "text8", tmp_path / "text8")
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(tmp_path), "LC_ALL": "C"}
+    p = run([sys.executable, "-c", PYPI_WRAPPERS], tmp_path, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    head = out.partition("Running command: word2vec-doc2vec ")[0]
+    assert head.count("Running command: word2vec -train text8 ") == 2
+    assert head.count("Starting training using file text8\n") == 3 and "Progress: 100.00%" in head
+    assert "Running command: word2phrase -train text8 -output p.txt " in out
+    assert "Vocab size (unigrams + bigrams): " in out
+    vocab = counts(1)[0]
+    assert len(read_binary_vectors(str(tmp_path / "v.bin"))[0]) == vocab
+    assert b"new_york" in (tmp_path / "p.txt").read_bytes()
+    assert len((tmp_path / "c.txt").read_bytes().splitlines()) == vocab
+    # doc2vec() passes "sentence-vectors 1" without the dash: read as -sentence-vectors 1
+    assert re.search(r"(?m)Running command: word2vec-doc2vec -train text8 -output d\.txt .* sentence-vectors 1$", out)
+    if _train_accepts("-sentence-vectors"):
+        assert out.rstrip().endswith("doc2vec: done")
+    else:
+        last = out.rstrip().split("\n")[-1]
+        assert last.startswith("doc2vec: failed: The training could not be completed (returncode=1)")
+        assert "No such option '-sentence-vectors'" in last
+
+
 def test_lookups_exit_0_and_prompt_again_at_end_of_input(bindir, demo, tmp_path):
     vectors = demo / "v.bin"
     if not vectors.exists():
@@ -586,6 +629,15 @@ def test_c_status_keeps_interruptions_and_success():
         assert c_status(name, ["missing.bin"], 130) == 130 and c_status(name, ["missing.bin"], 141) == 141
     assert c_status("word2phrase", [], 2) == c_status("word2vec-doc2vec", [], "message") == 1
     assert c_status("compute-accuracy", [], 2) == 2      # no vectors file named: w2v's status
+
+
+def test_pypi_doc2vec_args():
+    from w2v.ctools import pypi_doc2vec_args
+
+    assert pypi_doc2vec_args(["-train", "t", "-cbow", "1", "sentence-vectors", "1"]) == \
+        ["-train", "t", "-cbow", "1", "-sentence-vectors", "1"]
+    for args in (["-train", "t", "stray", "1"], ["sentence-vectors", "1", "-train", "t"], ["sentence-vectors"]):
+        assert pypi_doc2vec_args(args) == args
 
 
 def _train_accepts(flag):

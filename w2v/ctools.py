@@ -222,14 +222,24 @@ def _usage(text: str) -> None:
     sys.exit(0)
 
 
-def _train(usage: str, fixed: Sequence[str] = ()) -> Callable[[List[str]], None]:
+def _train(usage: str, rewrite: Callable[[List[str]], List[str]] = list) -> Callable[[List[str]], None]:
     def run(args: List[str]) -> None:
         from .cli import main
 
         if not args:
             _usage(usage)
-        main(["train", *fixed, *args], reporter=lambda debug: CReporter(debug, train_lines))
+        main(["train", *rewrite(args)], reporter=lambda debug: CReporter(debug, train_lines))
     return run
+
+
+def pypi_doc2vec_args(args: List[str]) -> List[str]:
+    """The PyPI ``word2vec`` package's ``doc2vec()`` ends its command line
+    with ``sentence-vectors 1``, without the dash (the C tool ignores it as
+    a stray argument and trains word vectors only): read as what it means,
+    ``-sentence-vectors 1``.  Any other stray argument stays an error."""
+    if len(args) >= 2 and args[-2] == "sentence-vectors":
+        return [*args[:-2], "-sentence-vectors", args[-1]]
+    return list(args)
 
 
 def _word2phrase(args: List[str]) -> None:
@@ -285,7 +295,7 @@ TOOLS: Dict[str, Callable[[List[str]], None]] = {
     "word2vec-distance": _lookup("distance", DISTANCE_USAGE, "word2vec-distance"),
     "word2vec-word-analogy": _lookup("analogy", ANALOGY_USAGE, "word2vec-word-analogy"),
     "word2vec-compute-accuracy": _accuracy("word2vec-compute-accuracy"),
-    "word2vec-doc2vec": _train(DOC2VEC_USAGE),   # w2v train (-sentence-vectors 1: paragraph vectors)
+    "word2vec-doc2vec": _train(DOC2VEC_USAGE, pypi_doc2vec_args),   # w2v train, every flag it has
 }
 
 
