@@ -234,6 +234,38 @@ def test_dir_that_cannot_be_made_or_written(tmp_path):
             ro.chmod(0o755)
 
 
+def test_an_interpreter_path_with_spaces_and_quotes(tmp_path, demo):
+    from w2v.ctools import write_launchers
+
+    odd = tmp_path / "my venv's bin"
+    odd.mkdir()
+    python = odd / "python"
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o755)
+    write_launchers(str(tmp_path / "bin"), python=str(python))
+    assert (tmp_path / "bin" / "word2vec").read_text().splitlines()[2] == \
+        f"exec '{tmp_path}/my venv'\"'\"'s bin/python' -m w2v.ctools word2vec \"$@\""
+    p = run([tmp_path / "bin" / "word2vec", "-train", demo / "text8", "-debug", "0"], tmp_path)
+    assert p.returncode == 0 and p.stdout == f"Starting training using file {demo / 'text8'}\n".encode(), p.stderr
+
+
+def test_a_launcher_that_cannot_be_put_in_place(tmp_path, monkeypatch):
+    """os.replace failing (a file system full or gone): one error, no temporary file left."""
+    from w2v import ctools
+    from w2v.errors import W2VError
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(ctools.os, "replace", fail)
+    with pytest.raises(W2VError, match=r"cannot write '.*word2vec': No space left on device"):
+        ctools.write_launchers(str(tmp_path))
+    assert os.listdir(tmp_path) == []
+    monkeypatch.setattr(ctools.tempfile, "mkstemp", lambda **kw: fail(None, None))
+    with pytest.raises(W2VError, match=r"cannot write in folder '.*': No space left on device"):
+        ctools.write_launchers(str(tmp_path))
+    assert os.listdir(tmp_path) == []
+
+
 def test_ctools_help_and_bad_flags(tmp_path):
     res = run_w2v(["c-tools", "-h"], cwd=str(tmp_path))
     assert res.returncode == 0
