@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from w2vtest import assert_one_line_error, read_binary_vectors, run_w2v
@@ -569,6 +570,40 @@ def test_lookups_exit_0_and_prompt_again_at_end_of_input(bindir, demo, tmp_path)
     assert res.returncode == 1 and prompt not in res.stdout
     p = run([bindir / "word2vec-word-analogy", vectors], tmp_path, stdin=b"")
     assert p.returncode == 0 and p.stdout == b"Enter three words (EXIT to break): \n"
+
+
+def _small_vectors(path):
+    """Six words whose cosines are exact in float32 (1, 0.6, 0, -1, ...)."""
+    rows = [(b"</s>", (1, 0, 0)), (b"a", (1, 0, 0)), (b"b", (0.6, 0.8, 0)), (b"c", (0, 1, 0)),
+            (b"d", (0, 0.6, 0.8)), (b"e", (-1, 0, 0))]
+    with open(path, "wb") as f:
+        f.write(b"%d 3\n" % len(rows))
+        for w, v in rows:
+            f.write(w + b" " + np.array(v, dtype=np.float32).tobytes() + b"\n")
+
+
+@pytest.mark.parametrize("tool, stdin, rows, floor", [
+    ("distance", b"a\nb c\nEXIT\n", [[b"</s>", b"b", b"c", b"d"], [b"d", b"</s>", b"a", b"e"]], b"-1.000000"),
+    ("word-analogy", b"a b c\nb c e\nEXIT\n", [[b"d", b"e"], [b"d"]], b"0.000000"),
+])
+def test_tables_have_c_s_40_rows(bindir, tmp_path, tool, stdin, rows, floor):
+    """C's tables: 40 rows, the words scoring above C's starting best (so not
+    e at exactly -1), then empty rows; byte for byte as C prints them."""
+    _small_vectors(tmp_path / "s.bin")
+    p = run([bindir / tool, "s.bin"], tmp_path, stdin=stdin)
+    assert p.returncode == 0 and p.stderr == b""
+    tables = re.findall(rb"-{72}\n((?:.*\t\t.*\n)*)", p.stdout)
+    assert len(tables) == 2
+    for table, words in zip(tables, rows):
+        got = [ln.split(b"\t\t") for ln in table.splitlines()]
+        assert len(got) == 40
+        assert [w.strip() for w, _ in got[:len(words)]] == words
+        assert got[len(words):] == [[b" " * 50, floor]] * (40 - len(words))
+    c = c_tool(C_NAME[tool])
+    if c is not None:
+        assert run([c, "s.bin"], tmp_path, stdin=stdin).stdout == p.stdout
+    res = run_w2v([tool.replace("word-", ""), "s.bin"], cwd=str(tmp_path), stdin=stdin)    # w2v's own
+    assert res.returncode == 0 and res.stdout.count(b"\t\t") == (9 if tool == "distance" else 3)   # e at -1 too
 
 
 # --------------------------------------------------------------------------- paths longer than C's buffers

@@ -40,6 +40,7 @@ class _Session:
         self.index = vectors.word_index
         self.bytes_words = bool(vectors.words) and isinstance(vectors.words[0], bytes)
         self.measure = "3cosmul" if kind == "analogy" and method == "3cosmul" else "cosine"
+        self.c_rows = False                   # C's tables: c_table()
         self.asked = 0                        # queries answered
         self.failed: List[Tuple[str, str]] = []   # (query, why) for those not answered
 
@@ -148,9 +149,17 @@ class _Session:
             parts.append(b"Out of dictionary word!\n")
             return b"".join(parts)
         parts.append(_HEADERS["3cosmul" if self.measure == "3cosmul" else self.kind])
-        for i, s in zip(*result):
-            parts.append(b"%50s\t\t%f\n" % (self._word_bytes(self.v.words[i]), float(s)))
+        rows = [(self._word_bytes(self.v.words[i]), float(s)) for i, s in zip(*result)]
+        for word, s in self.c_table(rows) if self.c_rows else rows:
+            parts.append(b"%50s\t\t%f\n" % (word, s))
         return b"".join(parts)
+
+    def c_table(self, rows: List[Tuple[bytes, float]]) -> List[Tuple[bytes, float]]:
+        """The C tools' table: the rows scoring above C's starting best (-1
+        for distance, 0 for word-analogy), then empty rows at that score, *n* in all."""
+        floor = -1.0 if self.kind == "distance" else 0.0
+        kept = [(w, s) for w, s in rows if s > floor]
+        return kept + [(b"", floor)] * (self.n - len(kept))
 
 
 def _stdin_batches(fd: int, max_lines: int) -> Iterator[List[bytes]]:
@@ -211,7 +220,8 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     """``w2v distance`` / ``w2v analogy``: answer *queries* (command-line
     words), else standard input: interactive on a terminal, batched otherwise.
     *c_style* (the C tools' launchers): the prompt before every line read,
-    from a pipe too, and exit status 0 whatever could be answered."""
+    from a pipe too, exit status 0 whatever could be answered, and C's
+    tables of exactly *n* rows (:meth:`_Session.c_table`)."""
     from .vectors import load
 
     if kind not in PROMPTS:
@@ -235,6 +245,7 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = 40, fmt: str
     out = sys.stdout.buffer
     err = sys.stderr.buffer
     session = _Session(vectors, kind, n, fmt, method, out, err)
+    session.c_rows = c_style
     if lines is not None:
         for s in range(0, len(lines), _LINES_PER_BATCH):
             session.answer(lines[s:s + _LINES_PER_BATCH])
