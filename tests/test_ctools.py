@@ -584,7 +584,7 @@ def _small_vectors(path):
 
 @pytest.mark.parametrize("tool, stdin, rows, floor", [
     ("distance", b"a\nb c\nEXIT\n", [[b"</s>", b"b", b"c", b"d"], [b"d", b"</s>", b"a", b"e"]], b"-1.000000"),
-    ("word-analogy", b"a b c\nb c e\nEXIT\n", [[b"d", b"e"], [b"d"]], b"0.000000"),
+    ("word-analogy", b"a b c\nb nothere e\nb c e\nEXIT\n", [[b"d", b"e"], [b"d"]], b"0.000000"),
 ])
 def test_tables_have_c_s_40_rows(bindir, tmp_path, tool, stdin, rows, floor):
     """C's tables: 40 rows, the words scoring above C's starting best (so not
@@ -599,11 +599,14 @@ def test_tables_have_c_s_40_rows(bindir, tmp_path, tool, stdin, rows, floor):
         assert len(got) == 40
         assert [w.strip() for w, _ in got[:len(words)]] == words
         assert got[len(words):] == [[b" " * 50, floor]] * (40 - len(words))
+    if tool == "word-analogy":     # an unknown word at C's position 0
+        assert b"\nWord: nothere  Position in vocabulary: 0\nOut of dictionary word!\n" in p.stdout
     c = c_tool(C_NAME[tool])
     if c is not None:
         assert run([c, "s.bin"], tmp_path, stdin=stdin).stdout == p.stdout
     res = run_w2v([tool.replace("word-", ""), "s.bin"], cwd=str(tmp_path), stdin=stdin)    # w2v's own
-    assert res.returncode == 0 and res.stdout.count(b"\t\t") == (9 if tool == "distance" else 3)   # e at -1 too
+    assert b"Position in vocabulary: 0\n" not in res.stdout
+    assert res.returncode == (1 if tool == "word-analogy" else 0) and res.stdout.count(b"\t\t") == (9 if tool == "distance" else 3)   # e at -1 too
 
 
 # --------------------------------------------------------------------------- paths longer than C's buffers

@@ -143,8 +143,9 @@ class _Session:
             return (b"Only %d words were entered.. three words are needed at the input "
                     b"to perform the calculation\n" % len(tokens))
         parts = []
+        unknown = 0 if self.c_rows and self.kind == "analogy" else -1     # word-analogy.c says 0
         for t, i in zip(tokens, ids):
-            parts.append(b"\nWord: %s  Position in vocabulary: %d\n" % (t, i))
+            parts.append(b"\nWord: %s  Position in vocabulary: %d\n" % (t, i if i >= 0 else unknown))
         if problem == "oov":
             parts.append(b"Out of dictionary word!\n")
             return b"".join(parts)
