@@ -74,6 +74,14 @@ def cli(ctx: click.Context) -> None:
         ctx.exit(0)
 
 
+def _reporter(debug: int):
+    """The messages' reporter: None (w2v's own, on standard error), or the
+    one a C-named launcher (w2v.ctools) gave main(), for C's console."""
+    ctx = click.get_current_context(silent=True)
+    make = ctx.obj if ctx is not None else None
+    return make(debug) if make is not None else None
+
+
 # --------------------------------------------------------------------------- train
 
 
@@ -187,7 +195,7 @@ def train_cmd(ctx: click.Context, **flags) -> None:
         # Slurm's --signal=USR1@T: stop (and checkpoint, with -checkpoint) before the time limit
         signal.signal(signal.SIGUSR1, terminate)
     params, job, resumed = from_flags(values, given)
-    run(params, job, given=given, resumed=resumed)
+    run(params, job, reporter=_reporter(job.debug), given=given, resumed=resumed)
 
 
 # --------------------------------------------------------------------------- phrases
@@ -216,7 +224,8 @@ def phrases_cmd(**flags) -> None:
     from .config import PhrasesConfig
     from .phrases import run
 
-    run(PhrasesConfig(**flags))
+    cfg = PhrasesConfig(**flags)
+    run(cfg, reporter=_reporter(cfg.debug))
 
 
 # --------------------------------------------------------------------------- look-ups (issue: distance/analogy/accuracy)
@@ -310,6 +319,43 @@ def similarity_cmd(file: str, pairs: str, threshold: int, fmt: str) -> None:
     run_similarity(file, pairs, threshold=threshold, fmt=fmt)
 
 
+# --------------------------------------------------------------------------- launchers
+@cli.command("c-tools", cls=Command, context_settings=CONTEXT, short_help="Launchers named like the C tools.")
+@click.argument("directory", metavar="DIR")
+@click.option("-force", "force", metavar="0|1", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = replace files of the same names that are not w2v launchers.")
+def ctools_cmd(directory: str, force: int) -> None:
+    """Write launchers named like the C tools into DIR (created if missing).
+
+    Each runs w2v with its C tool's command line: the usage text and exit
+    status 0 without arguments, C's positional arguments, the C tool's
+    messages on standard output, its prompts, its exit statuses (1 for
+    word2vec's and word2phrase's errors, 255 for a vectors file that
+    cannot be opened).  Bad input is still one error line on standard error.
+    They run this Python by its absolute path, so they work from anywhere,
+    with or without a venv activated, DIR moved or not.  Launchers already
+    in DIR are rewritten; other files of these names are kept (an error)
+    unless -force 1.
+
+    \b
+    Names (the C makefile's, then the PyPI word2vec package's):
+      word2vec  word2phrase  distance  word-analogy  compute-accuracy
+      word2vec-distance  word2vec-word-analogy  word2vec-compute-accuracy
+      word2vec-doc2vec (w2v train, with every flag it takes)
+
+    \b
+    Examples:
+      w2v c-tools ~/w2v-bin && export PATH=~/w2v-bin:$PATH
+      word2vec -train text8 -output vectors.bin -binary 1 && distance vectors.bin
+      cd demo && w2v c-tools . && bash demo-word.sh   # the original demo scripts
+                                                      # (in a folder without C's makefile)
+    """
+    from .ctools import write_launchers
+
+    paths = write_launchers(directory, force=bool(force))
+    click.echo(f"w2v c-tools: {len(paths)} launchers written to {directory}", err=True)
+
+
 # --------------------------------------------------------------------------- formats and pictures
 @cli.command("convert", cls=Command, context_settings=CONTEXT)
 @click.argument("src", metavar="IN")
@@ -392,14 +438,27 @@ def _error_exit(line: str, code: int, local: bool = False) -> None:
     sys.exit(code)
 
 
-def main(argv: Optional[list] = None) -> None:
-    """Console entry point: one-line errors, proper exit codes, no tracebacks."""
+def main(argv: Optional[list] = None, reporter=None) -> None:
+    """Console entry point: one-line errors, proper exit codes, no tracebacks.
+    *reporter*: a function of -debug giving the messages' reporter (the C
+    tools' launchers, w2v.ctools); default: w2v's, on standard error."""
     args = sys.argv[1:] if argv is None else list(argv)
-    try:
+
+    def invoke() -> None:
         # make_context + invoke instead of cli.main(): click's main() turns a
         # broken pipe into a silent exit 1; we want the usual 141 (SIGPIPE).
-        with cli.make_context("w2v", args) as ctx:
+        with cli.make_context("w2v", args, obj=reporter) as ctx:
             cli.invoke(ctx)
+    guarded(invoke)
+
+
+def guarded(run, prog: Optional[str] = None) -> None:
+    """Run *run()* and exit as every w2v command does: 0, or one error line
+    and its status (*prog* names the command in that line)."""
+    if prog is not None:
+        _prog[0] = prog
+    try:
+        run()
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -41,6 +41,7 @@ class _Session:
         self.index = vectors.word_index
         self.bytes_words = bool(vectors.words) and isinstance(vectors.words[0], bytes)
         self.measure = "3cosmul" if kind == "analogy" and method == "3cosmul" else "cosine"
+        self.c_rows = False                   # C's tables: c_table()
         self.asked = 0                        # queries answered
         self.failed: List[Tuple[str, str]] = []   # (query, why) for those not answered
 
@@ -143,15 +144,24 @@ class _Session:
             return (b"Only %d words were entered.. three words are needed at the input "
                     b"to perform the calculation\n" % len(tokens))
         parts = []
+        unknown = 0 if self.c_rows and self.kind == "analogy" else -1     # word-analogy.c says 0
         for t, i in zip(tokens, ids):
-            parts.append(b"\nWord: %s  Position in vocabulary: %d\n" % (t, i))
+            parts.append(b"\nWord: %s  Position in vocabulary: %d\n" % (t, i if i >= 0 else unknown))
         if problem == "oov":
             parts.append(b"Out of dictionary word!\n")
             return b"".join(parts)
         parts.append(_HEADERS["3cosmul" if self.measure == "3cosmul" else self.kind])
-        for i, s in zip(*result):
-            parts.append(b"%50s\t\t%f\n" % (self._word_bytes(self.v.words[i]), float(s)))
+        rows = [(self._word_bytes(self.v.words[i]), float(s)) for i, s in zip(*result)]
+        for word, s in self.c_table(rows) if self.c_rows else rows:
+            parts.append(b"%50s\t\t%f\n" % (word, s))
         return b"".join(parts)
+
+    def c_table(self, rows: List[Tuple[bytes, float]]) -> List[Tuple[bytes, float]]:
+        """The C tools' table: the rows scoring above C's starting best (-1
+        for distance, 0 for word-analogy), then empty rows at that score, *n* in all."""
+        floor = -1.0 if self.kind == "distance" else 0.0
+        kept = [(w, s) for w, s in rows if s > floor]
+        return kept + [(b"", floor)] * (self.n - len(kept))
 
 
 def _stdin_batches(fd: int, max_lines: int) -> Iterator[List[bytes]]:
@@ -195,10 +205,25 @@ def _interactive(session: _Session, prompt: str) -> None:
             return
 
 
+def _prompted(session: _Session, prompt: str, fd: int) -> None:
+    """The C tools' dialogue on any input: the prompt, then the answer to
+    the line read, until EXIT or the end of the input."""
+    text = prompt.encode()
+    for batch in _stdin_batches(fd, 1):
+        session.out.write(text)
+        if not session.answer(batch):
+            return
+    session.out.write(text + b"\n")
+    session.out.flush()
+
+
 def run(kind: str, path: str, queries: Sequence[str] = (), n: int = LOOKUP_N, fmt: str = "text",
-        method: str = ANALOGY_METHOD) -> None:
+        method: str = ANALOGY_METHOD, c_style: bool = False) -> None:
     """``w2v distance`` / ``w2v analogy``: answer *queries* (command-line
-    words), else standard input: interactive on a terminal, batched otherwise."""
+    words), else standard input: interactive on a terminal, batched otherwise.
+    *c_style* (the C tools' launchers): the prompt before every line read,
+    from a pipe too, exit status 0 whatever could be answered, and C's
+    tables of exactly *n* rows (:meth:`_Session.c_table`)."""
     from .vectors import load
 
     if kind not in PROMPTS:
@@ -222,6 +247,7 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = LOOKUP_N, fm
     out = sys.stdout.buffer
     err = sys.stderr.buffer
     session = _Session(vectors, kind, n, fmt, method, out, err)
+    session.c_rows = c_style
     if lines is not None:
         for s in range(0, len(lines), _LINES_PER_BATCH):
             session.answer(lines[s:s + _LINES_PER_BATCH])
@@ -229,6 +255,9 @@ def run(kind: str, path: str, queries: Sequence[str] = (), n: int = LOOKUP_N, fm
         return
     elif sys.stdin.isatty():
         _interactive(session, PROMPTS[kind])   # like the C tools: exit status 0
+        return
+    elif c_style:
+        _prompted(session, PROMPTS[kind], sys.stdin.fileno())
         return
     else:
         for batch in _stdin_batches(sys.stdin.fileno(), _LINES_PER_BATCH):
