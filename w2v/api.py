@@ -94,10 +94,14 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     """Train a model on *corpus* (a path, a list of paths, or an iterable of
     sentences).  Keyword arguments are ``w2v train``'s hyperparameters
     (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
-    ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``) with the same defaults."""
+    ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``, ``sentence_vectors``) with the same
+    defaults.  ``sentence_vectors=True``: the first token of each line (of each
+    sentence) is its document ID; the model's ``doc_vectors`` holds their vectors."""
     unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})
     if unknown:
         raise W2VError(f"train() got an unknown parameter {unknown[0]!r}")
+    if isinstance(params.get("sentence_vectors"), bool):
+        params["sentence_vectors"] = int(params["sentence_vectors"])
     p = Params(**params)
     job = _job(corpus, threads, debug, verbose, read_vocab=read_vocab, init_vectors=init_vectors)
     m = pipeline.run(p, job, source=_source(corpus), reporter=Reporter(job.debug),

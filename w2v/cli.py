@@ -125,6 +125,11 @@ def _j(name: str):
 @click.option("-cbow", "cbow", type=int, default=_p("cbow"), show_default=True, help="1 = CBOW, 0 = skip-gram.")
 @click.option("-batch", "batch", type=int, default=_p("batch"),
               help=kernels.batch_help())
+@click.option("-sentence-vectors", "sentence_vectors", type=int, default=_p("sentence_vectors"),
+              show_default=True,
+              help="1 = paragraph vectors: the first token of each line is the line's ID, trained as a "
+                   "context of every word of the line and written to -output after the words "
+                   "(whatever -min-count; IDs repeated on several lines are one document).")
 @click.option("-seed", "seed", type=int, default=_p("seed"), show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
 @click.option("-save-model", "save_model", metavar="FILE", default=None,

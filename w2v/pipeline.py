@@ -82,6 +82,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         if job.continue_from:
             start = start if start is not None else Model.load(job.continue_from)
             start.params = continued_params(params, given, start)
+        _check_documents(params if start is None else start.params, job, world)
         return text, start
 
     source, base = collective(setup)
@@ -100,7 +101,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
     if resumed is not None:
         model = resumed.writable()
         if world is None:
-            corpus = build_corpus(params, job, source, reporter, vocab=model.vocab)
+            corpus = build_corpus(params, job, source, reporter, vocab=model.vocab, docs=model.doc_ids)
             why, words = "its fingerprint differs", model.progress.words_done
         else:
             model.progress = resumed.progress.for_rank(world.rank)
@@ -116,7 +117,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         else:
             if world is None:
                 corpus = build_corpus(params, job, source, reporter)
-            model = Model.new(params, corpus.vocab)
+            model = Model.new(params, corpus.vocab, corpus.docs)
             if job.init_vectors:
                 collective(lambda: _init_vectors(model, job.init_vectors, reporter))
         # 4. the plan
@@ -124,6 +125,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         plan(model, len(corpus.ids), streams, corpus.fingerprint,
              first_stream=0 if world is None else world.worker_offset(streams))
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
+    if model.doc_ids is not None:
+        reporter.info(f"Documents: {len(model.doc_ids)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
     if world is not None:
         reporter.info(f"Processes: {world.size}, threads each: {threads}", level=2)
@@ -184,9 +187,20 @@ def _check_job(params: Params, job: TrainJob, continuing: bool = True) -> None:
                        f"rows (hierarchical-softmax rows are tree nodes, not words)")
     if job.add_context and job.classes:
         raise W2VError("-add-context 1 applies to vectors; it cannot be combined with -classes")
+    if params.sentence_vectors and job.classes:
+        raise W2VError("-classes writes word classes; it cannot be combined with -sentence-vectors 1 "
+                       "(write the vectors with -output)")
     for path in (job.continue_from if continuing else None, job.init_vectors):
         if path:
             TextSource([path], what="file").check()
+
+
+def _check_documents(params: Params, job: TrainJob, world) -> None:
+    """Paragraph vectors are trained in one run of one process."""
+    if params.sentence_vectors and (world is not None or job.continue_from):
+        how = f"several processes (mpiexec -n {world.size})" if world is not None else "-continue"
+        raise W2VError(f"-sentence-vectors 1 is not supported with {how}: train paragraph vectors "
+                       f"in one run of one process")
 
 
 def _check_processes(resumed: Model, job: TrainJob, running: int) -> None:
@@ -197,19 +211,23 @@ def _check_processes(resumed: Model, job: TrainJob, running: int) -> None:
 
 
 def build_corpus(params: Params, job: TrainJob, source: Optional[TextSource] = None,
-                 reporter: Optional[Reporter] = None, vocab: Optional[Vocab] = None) -> Corpus:
-    """The job's text as vocabulary ids: against *vocab* (a resumed model's),
-    -read-vocab's, or a vocabulary counted from the text."""
+                 reporter: Optional[Reporter] = None, vocab: Optional[Vocab] = None,
+                 docs: Optional[Sequence[bytes]] = None) -> Corpus:
+    """The job's text as vocabulary ids: against *vocab* (a resumed model's,
+    with its document IDs *docs*), -read-vocab's, or a vocabulary counted
+    from the text.  With -sentence-vectors the first token of each line is
+    the line's document ID (:mod:`w2v.corpus`)."""
     source = source or TextSource(job.train)
     reporter = reporter or Reporter(0)
+    docs = (docs if docs is not None else True) if params.sentence_vectors else None
     if vocab is not None:
-        return encode_corpus(source, vocab, reporter)
+        return encode_corpus(source, vocab, reporter, docs=docs)
     if job.read_vocab:
         vocab = Vocab.read(job.read_vocab, params.min_count)
         if len(vocab) < 2:
             raise W2VError(f"no word in vocabulary file {job.read_vocab!r} has count >= -min-count {params.min_count}")
-        return encode_corpus(source, vocab, reporter)
-    return count_corpus(source, params.min_count, reporter, params.max_vocab_entries)
+        return encode_corpus(source, vocab, reporter, docs=docs)
+    return count_corpus(source, params.min_count, reporter, params.max_vocab_entries, docs=docs)
 
 
 def _remapped(corpus: Corpus, vocab: Vocab) -> Corpus:

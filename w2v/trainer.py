@@ -126,7 +126,8 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel"
     if p.sample > 0:
         keep = _tables.keep_probabilities(counts, p.sample, vocab.train_words)
     return _train.Kernel(
-        syn0=model.syn0, syn1=model.syn1, syn1neg=model.syn1neg, window=p.window, negative=p.negative,
+        syn0=model.inputs(), docs=len(model.doc_ids or ()), syn1=model.syn1, syn1neg=model.syn1neg,
+        window=p.window, negative=p.negative,
         hs=p.hs, cbow=p.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
