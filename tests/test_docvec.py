@@ -16,7 +16,8 @@ import pytest
 import w2v
 from w2v import _tables
 from w2v.config import Params
-from w2v.corpus import count_corpus
+from w2v import pipeline
+from w2v.corpus import TextSource, count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model
 from w2v.trainer import Trainer, plan
@@ -229,3 +230,79 @@ def test_several_processes_are_refused(tmp_path):
     assert_one_line_error(res, contains="-sentence-vectors 1 is not supported with several processes "
                                         "(mpiexec -n 2)")
     assert not (tmp_path / "v.txt").exists()
+
+
+# ------------------------------------------------------------------ inference
+@pytest.mark.parametrize("cbow", [0, 1])
+def test_inference_matches_the_numpy_reference(tmp_path, cbow):
+    """Words and outputs frozen: only the new documents' rows change, as the
+    reference computes them (the model's counts are the text's: same text)."""
+    (tmp_path / "t.txt").write_bytes(DOCS * 3)
+    m = w2v.train(str(tmp_path / "t.txt"), size=6, window=1, sample=0, cbow=cbow, negative=3, iter=2,
+                  min_count=1, seed=4, sentence_vectors=True)
+    syn0, syn1neg = m.syn0.copy(), m.syn1neg.copy()
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1, docs=True)
+    assert corpus.vocab.words == m.vocab.words
+    V, n = len(m.vocab), len(corpus.docs)
+    docs = pipeline.infer(m, TextSource([str(tmp_path / "t.txt")]), epochs=3, seed=9, threads=1)
+    assert docs.doc_ids == corpus.docs
+    got = docs.docs
+    start = np.vstack([syn0, _tables.init_syn0(n, 6, 9)])
+    ref, _, ref_neg, _ = reference(np.asarray(corpus.ids), V, 6, cbow=cbow, hs=0, negative=3, iters=3, seed=9,
+                                   docs=n, frozen=True, syn0=start, syn1neg=syn1neg, alpha=m.params.start_alpha)
+    np.testing.assert_allclose(got, ref[V:], rtol=1e-5, atol=1e-7)
+    assert np.array_equal(ref[:V], syn0) and np.array_equal(ref_neg, syn1neg)      # the reference froze them
+    assert np.array_equal(m.syn0, syn0) and np.array_equal(m.syn1neg, syn1neg)      # and so did inference
+    assert not np.array_equal(got, start[V:])
+
+
+def test_inferred_documents_land_with_their_topic_deterministically(tmp_path, w2v_cli):
+    docs_corpus(tmp_path / "docs.txt")
+    docs_corpus(tmp_path / "new.txt", docs_per_topic=15, seed=11)      # other documents, same topics
+    res = w2v_cli("train", "-train", "docs.txt", "-sentence-vectors", "1", "-size", "20", "-iter", "10",
+                  "-cbow", "0", "-threads", "2", "-output", "v.txt", "-save-model", "m.w2vm")
+    assert res.returncode == 0, str(res)
+    before = (tmp_path / "m.w2vm").read_bytes()
+    for out, seed, threads in (("a", "3", "2"), ("b", "3", "2"), ("c", "4", "2"), ("d", "3", "1")):
+        res = w2v_cli("infer", "m.w2vm", "-train", "new.txt", "-output", f"{out}.txt", "-seed", seed,
+                      "-threads", threads, "-iter", "20")
+        assert res.returncode == 0, str(res)
+        assert res.stdout == b"" and "Documents: 30" in res.stderr.decode()
+    a, b, c = ((tmp_path / f"{x}.txt").read_bytes() for x in "abc")
+    assert a == b and a != c                                             # -seed and -threads decide the bytes
+    assert (tmp_path / "m.w2vm").read_bytes() == before
+    m = w2v.Model.load(str(tmp_path / "m.w2vm"))
+    new_ids, new = read_text_vectors(str(tmp_path / "a.txt"))
+    assert len(new_ids) == 30 and all(i.startswith(b"doc_") for i in new_ids)
+    trained = m.docs / np.linalg.norm(m.docs, axis=1, keepdims=True)
+    near = (new / np.linalg.norm(new, axis=1, keepdims=True) @ trained.T).argmax(1)
+    hits = [m.doc_ids[j][4:5] == i[4:5] for i, j in zip(new_ids, near)]
+    assert sum(hits) >= 27
+    # the Python API: one row per document, in order; equal to the command's with one thread
+    lines = (tmp_path / "new.txt").read_text().splitlines()
+    api = m.infer_vectors([ln.split()[1:] for ln in lines], epochs=20, seed=3, threads=1)
+    _, d = read_text_vectors(str(tmp_path / "d.txt"))
+    np.testing.assert_allclose(api, d, atol=1e-5)
+    one = m.infer_vector(lines[0].split()[1:], epochs=20, seed=3)
+    assert np.array_equal(one, m.infer_vector(lines[0].split()[1:], epochs=20, seed=3))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["missing.w2vm", "-train", "new.txt", "-output", "o.txt"], "missing.w2vm"),
+    (["v.txt", "-train", "new.txt", "-output", "o.txt"], "v.txt"),
+    (["m.w2vm", "-train", "missing.txt", "-output", "o.txt"], "'missing.txt' not found"),
+    (["m.w2vm", "-train", "empty.txt", "-output", "o.txt"], "has no document"),
+    (["m.w2vm", "-train", "new.txt", "-output", "o.txt", "-iter", "0"], "-iter must be >= 1"),
+    (["m.w2vm", "-train", "new.txt", "-output", "o.txt", "-alpha", "-1"], "-alpha must be > 0"),
+    (["m.w2vm", "-train", "new.txt", "-output", "o.txt", "-threads", "-1"], "-threads must be >= 0"),
+    (["m.w2vm", "-train", "new.txt", "-output", "nodir/o.txt"], "nodir"),
+])
+def test_infer_errors(tmp_path, w2v_cli, args, message):
+    (tmp_path / "t.txt").write_bytes(DOCS * 3)
+    (tmp_path / "new.txt").write_bytes(b"n1 a b c\nn2 d e\n")
+    (tmp_path / "empty.txt").write_bytes(b"\n\n")
+    assert w2v_cli("train", "-train", "t.txt", "-min-count", "1", "-size", "4", "-iter", "1", "-output", "v.txt",
+                   "-save-model", "m.w2vm").returncode == 0
+    res = w2v_cli("infer", *args)
+    assert_one_line_error(res, command="infer", contains=message)
+    assert not (tmp_path / "o.txt").exists()

@@ -111,6 +111,22 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     return m
 
 
+def infer_vectors(model: Model, documents: Iterable, *, epochs: Optional[int] = None,
+                  alpha: Optional[float] = None, seed: Optional[int] = None,
+                  threads: Optional[int] = None) -> "np.ndarray":
+    """Vectors for new *documents* (each a string or a sequence of tokens),
+    one row each in their order, trained against *model*'s frozen words and
+    outputs (:func:`w2v.pipeline.infer`; ``epochs``, ``alpha`` and ``seed``
+    default to the model's)."""
+    def lines():
+        for i, doc in enumerate(documents):
+            yield [str(i)] + (doc.split() if isinstance(doc, str) else list(doc))
+
+    docs = pipeline.infer(model, TextSource(sentences=lines()), epochs=epochs, alpha=alpha, seed=seed,
+                          threads=threads, stop_signals=API_STOP_SIGNALS)
+    return docs.docs
+
+
 def load_model(path: str, **kwargs) -> Model:
     """Read a model file (see :meth:`w2v.model.Model.load`)."""
     return Model.load(path, **kwargs)

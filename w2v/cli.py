@@ -195,6 +195,37 @@ def train_cmd(ctx: click.Context, **flags) -> None:
     run(params, job, given=given, resumed=resumed)
 
 
+# --------------------------------------------------------------------------- infer
+@cli.command("infer", cls=Command, context_settings=CONTEXT)
+@click.argument("model", metavar="MODEL")
+@click.option("-train", "train", metavar="FILE", required=True,
+              help="New text: each line a document, its first token the document's ID (- = standard input).")
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="The documents' vectors under their IDs (word2vec format).")
+@click.option("-iter", "epochs", type=int, default=None, help="Epochs [default: the model's -iter].")
+@click.option("-alpha", "alpha", type=float, default=None,
+              help="Starting learning rate [default: the model's].")
+@click.option("-seed", "seed", type=int, default=None,
+              help="Random seed [default: the model's]; the same seed and -threads give the same bytes.")
+@click.option("-threads", "threads", type=int, default=0, show_default=True, help="Worker threads; 0 = one per core.")
+@click.option("-binary", "binary", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = binary vectors file.")
+@click.option("-debug", "debug", type=int, default=1, show_default=True,
+              help="0 = quiet, 1 = summary, 2 = progress too (standard error).")
+def infer_cmd(model: str, **flags) -> None:
+    """Vectors for new documents from a saved model (-save-model): its words
+    and outputs stay fixed, only the new documents' vectors train.
+
+    \b
+    Example:
+      w2v train -train docs.txt -sentence-vectors 1 -output v.bin -save-model m.w2vm
+      w2v infer m.w2vm -train new.txt -output new-docs.txt
+    """
+    from .infer import run
+
+    run(model, **flags)
+
+
 # --------------------------------------------------------------------------- phrases
 @cli.command("phrases", cls=Command, context_settings=CONTEXT)
 @click.option("-train", "train", metavar="FILE", required=True,

@@ -223,6 +223,20 @@ class Model:
         return train_more(self, corpus, iter=iter, update_vocab=update_vocab, threads=threads,
                           callbacks=callbacks, debug=debug, verbose=verbose, **params)
 
+    def infer_vectors(self, documents, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+                      seed: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+        """Vectors for new documents (each a string or a list of tokens), one
+        row each, with this model's words and outputs frozen (like gensim's
+        ``infer_vector``; see :func:`w2v.api.infer_vectors`)."""
+        from .api import infer_vectors     # the Python API (above this module)
+
+        return infer_vectors(self, documents, epochs=epochs, alpha=alpha, seed=seed, threads=threads)
+
+    def infer_vector(self, tokens, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+                     seed: Optional[int] = None) -> np.ndarray:
+        """The vector of one new document (a string or a list of tokens)."""
+        return self.infer_vectors([tokens], epochs=epochs, alpha=alpha, seed=seed, threads=1)[0]
+
     def writable(self) -> "Model":
         """Make the matrices private, writable copies (a loaded model's arrays
         are read-only mappings of its file, which training must never write)."""

@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from . import _tables
 from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
 from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
@@ -164,6 +165,48 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
     # 6. outputs
     collective(lambda: write_outputs(model, job) if lead else None)
     return model
+
+
+def infer(model: Model, source: TextSource, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+          seed: Optional[int] = None, threads: Optional[int] = None, reporter: Optional[Reporter] = None,
+          stop_signals: Sequence[str] = ()) -> Model:
+    """Vectors for new documents (``w2v infer``, ``Model.infer_vectors``):
+    each line of *source* is a document (its first token the ID, repeated
+    IDs one document), trained against *model*'s words and outputs, which
+    stay as they are (only the documents' rows change, each epoch at one
+    learning rate: the model's schedule at the epoch's start).  The work
+    streams start at line starts, so each document is trained by one thread
+    and the result depends only on *seed* and *threads*.  Returns a model
+    whose ``doc_ids`` and ``docs`` are the new documents'."""
+    reporter = reporter or Reporter(0)
+    changes = {"sentence_vectors": 1, "batch": 0}
+    for name, value in (("iter", epochs), ("alpha", alpha), ("seed", seed)):
+        if value is not None:
+            changes[name] = value
+    params = model.params.replace(**changes)
+    source.check()
+    corpus = encode_corpus(source, model.vocab, reporter, require_words=False, docs=True)
+    if not corpus.docs:
+        raise W2VError(f"{source.what} {source.name} has no document (a line's first token is its ID)")
+    reporter.info(f"Documents: {len(corpus.docs)}")
+    docs = Model(params, model.vocab, model.syn0, model.syn1, model.syn1neg,
+                 docs=_tables.init_syn0(len(corpus.docs), params.size, params.seed), doc_ids=corpus.docs)
+    threads = max(1, threads or available_cores())
+    plan(docs, len(corpus.ids), threads, corpus.fingerprint)
+    _streams_at_lines(docs, corpus.ids)
+    Trainer(docs, corpus.ids, threads=threads, reporter=reporter, stop_signals=stop_signals, frozen=True).run()
+    return docs
+
+
+def _streams_at_lines(model: Model, ids: np.ndarray) -> None:
+    """Move each boundary between work streams to the next line start."""
+    starts = np.flatnonzero(np.asarray(ids) == 0) + 1
+    streams = model.progress.streams
+    for before, s in zip(streams, streams[1:]):
+        k = int(np.searchsorted(starts, s.start))
+        s.start = s.pos = max(before.start, int(starts[k]) if k < len(starts) else len(ids))
+        before.end = s.start
+    # a stream may be left empty: it ends where it starts
 
 
 # --------------------------------------------------------------------------- the steps

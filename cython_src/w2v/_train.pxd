@@ -87,10 +87,13 @@ cdef inline float alpha_at(const Shared *m, int64_t done) noexcept nogil:
 
 cdef inline void fold_pending(const Shared *m, Worker *w) noexcept nogil:
     """Add the worker's pending words to the shared counter and take the
-    learning rate for the new count (C's every-10,000-words update)."""
+    learning rate for the new count (C's every-10,000-words update).
+    Frozen (inference), the rate stays the one of the epoch's start, so
+    that no document's updates depend on the other threads' progress."""
     cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
     w.pending = 0
-    w.alpha = alpha_at(m, done)
+    if not m.frozen:
+        w.alpha = alpha_at(m, done)
 
 
 cdef inline int table_index(float f) noexcept nogil:
