@@ -170,6 +170,7 @@ class Trainer:
         self.sync = sync
         self.stop_signals = tuple(stop_signals)
         self.stop_signal = 0           # the signal of a stop requested (0: none)
+        self.frozen = frozen
         self.kernel = build_kernel(self.model, ids, self.threads, frozen)
         self.kernel.words_done = pr.words_done
         self.states = []
@@ -235,7 +236,8 @@ class Trainer:
                     k = queue.popleft()
                 s, st = pr.streams[k], self.states[k]
                 if not s.begun:
-                    self.kernel.begin_epoch(st)
+                    # frozen: every worker's rate is the epoch start's (deterministic)
+                    self.kernel.begin_epoch(st, self._epoch_words if self.frozen else None)
                     s.begun = True
                 s.pos = self.kernel.train_range(st, s.pos, s.end)
         except BaseException as exc:  # pragma: no cover - a bug, re-raised by run()

@@ -550,10 +550,12 @@ cdef class Kernel:
         """Rows of the private path copy a WorkerState needs (0: none)."""
         return self.m.max_codelen if self.m.private_paths else 0
 
-    def begin_epoch(self, WorkerState state not None):
+    def begin_epoch(self, WorkerState state not None, done=None):
         """A worker starting its share of an epoch takes the learning rate
-        of the words done so far, and its loss starts from zero."""
-        state.w.alpha = alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
+        of the words done so far (or after *done* words: the epoch's start,
+        which frozen training keeps for the whole epoch, whatever the other
+        workers did meanwhile), and its loss starts from zero."""
+        state.w.alpha = alpha_at(&self.m, w2v_atomic_load(self.m.words_done) if done is None else done)
         state.w.loss = 0
         state.w.examples = 0
 
