@@ -29,18 +29,25 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + float(np.log1p(np.exp(-abs(x))))
 
 
-def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=None, syn1neg=None):
+def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=None, syn1neg=None, docs=0,
+              frozen=False):
     """word2vec's updates for one thread, window 1, no subsampling, written
     out in float32 numpy with the kernel's random draws, returning the
     matrices and the mean loss per example of each epoch.  The loss of a
     target with dot f and label l is -log P(l | f): from C's sigmoid table
-    for |f| <= 6 (where the gradient uses it), log(1 + e^-+f) outside."""
+    for |f| <= 6 (where the gradient uses it), log(1 + e^-+f) outside.
+
+    *docs*: paragraph vectors, ids V.. V + docs - 1 are documents (rows of
+    syn0 after the words'), each the context of every word of its line
+    after the window (skip-gram) or one more row of the mean (CBOW);
+    *frozen*: only the documents' rows change (inference)."""
     f32 = np.float32
-    counts = np.bincount(ids, minlength=V).astype(np.int64)
+    ids = np.asarray(ids)
+    counts = np.bincount(ids[ids < V], minlength=V).astype(np.int64)
     table = _tables.exp_table()
     sig = table.astype(np.float64)
     loss_table = np.concatenate([-np.log(sig), -np.log1p(-sig)]).astype(np.float32)
-    syn0 = _tables.init_syn0(V, D, seed) if syn0 is None else syn0.copy()
+    syn0 = _tables.init_syn0(V + docs, D, seed) if syn0 is None else syn0.copy()
     syn1 = np.zeros((V, D), f32)
     syn1neg = np.zeros((V, D), f32) if syn1neg is None else syn1neg.copy()
     if hs:
@@ -69,7 +76,8 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
                     continue
                 g = (f32(1) - f32(codes[word, d]) - table[index(f)]) * alpha
                 neu1e += g * l2
-                l2 += g * l1
+                if not frozen:
+                    l2 += g * l1
         if negative:
             targets = [word]
             for _ in range(negative):
@@ -89,7 +97,8 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
                 else:
                     g = (f32(label) - table[index(f)]) * alpha
                 neu1e += g * syn1neg[t]
-                syn1neg[t] += g * l1
+                if not frozen:
+                    syn1neg[t] += g * l1
         return loss
 
     losses, done = [], 0
@@ -98,31 +107,35 @@ def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=
         pos = pending = 0
         loss, examples = 0.0, 0
         while pos < len(ids):
-            sent = []
+            sent, doc = [], None
             while pos < len(ids):
                 w = int(ids[pos])
                 pos += 1
                 pending += 1
                 if w == 0:
                     break
-                sent.append(w)
-            if len(sent) > 1:
+                if w >= V:
+                    doc = w
+                else:
+                    sent.append(w)
+            if len(sent) > 1 or sent and doc is not None:
                 for a, word in enumerate(sent):
                     rng.below(1)                     # the dynamic window (1 - 0 = 1)
-                    ctx = [c for c in (a - 1, a + 1) if 0 <= c < len(sent)]
+                    ctx = [sent[c] for c in (a - 1, a + 1) if 0 <= c < len(sent)]
                     if cbow:
-                        neu1 = (sum((syn0[sent[c]] for c in ctx), np.zeros(D, f32)) / f32(len(ctx))).astype(f32)
+                        rows = ctx + ([doc] if doc is not None else [])
+                        neu1 = (sum((syn0[r] for r in rows), np.zeros(D, f32)) / f32(len(rows))).astype(f32)
                         neu1e = np.zeros(D, f32)
                         loss += train_target(neu1, word, neu1e, alpha)
                         examples += 1
-                        for c in ctx:
-                            syn0[sent[c]] += neu1e
+                        for r in (rows if not frozen else rows[len(ctx):]):
+                            syn0[r] += neu1e
                     else:
-                        for c in ctx:
+                        for r in (ctx if not frozen else []) + ([doc] if doc is not None else []):
                             neu1e = np.zeros(D, f32)
-                            loss += train_target(syn0[sent[c]].copy(), word, neu1e, alpha)
+                            loss += train_target(syn0[r].copy(), word, neu1e, alpha)
                             examples += 1
-                            syn0[sent[c]] += neu1e
+                            syn0[r] += neu1e
         done += pending
         losses.append(loss / examples)
     return syn0, syn1, syn1neg, losses

@@ -234,6 +234,10 @@ def test_remap_compact():
     n = _text.remap_compact(ids, mapping)
     assert n == 5
     assert ids[:n].tolist() == [0, 1, 2, 1, 0]
-    # ids outside the map are dropped too
-    ids = np.array([7, -3, 2], dtype=np.int32)
-    assert _text.remap_compact(ids, mapping) == 1 and ids[0] == 2
+    # ids outside the map are dropped too; document IDs (-2 - d) are kept, or
+    # become doc_base + d
+    ids = np.array([7, -3, -1, 2, -2], dtype=np.int32)
+    assert _text.remap_compact(ids.copy(), mapping) == 3
+    kept = ids.copy()
+    assert _text.remap_compact(kept, mapping) == 3 and kept[:3].tolist() == [-3, 2, -2]
+    assert _text.remap_compact(ids, mapping, 10) == 3 and ids[:3].tolist() == [11, 2, 10]

@@ -94,10 +94,14 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
     """Train a model on *corpus* (a path, a list of paths, or an iterable of
     sentences).  Keyword arguments are ``w2v train``'s hyperparameters
     (``size``, ``window``, ``sample``, ``hs``, ``negative``, ``cbow``, ``alpha``,
-    ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``) with the same defaults."""
+    ``min_alpha``, ``iter``, ``min_count``, ``seed``, ``batch``, ``sentence_vectors``) with the same
+    defaults.  ``sentence_vectors=True``: the first token of each line (of each
+    sentence) is its document ID; the model's ``doc_vectors`` holds their vectors."""
     unknown = sorted(set(params) - set(HYPERPARAMETERS) - {"max_vocab_entries"})
     if unknown:
         raise W2VError(f"train() got an unknown parameter {unknown[0]!r}")
+    if isinstance(params.get("sentence_vectors"), bool):
+        params["sentence_vectors"] = int(params["sentence_vectors"])
     p = Params(**params)
     job = _job(corpus, threads, debug, verbose, read_vocab=read_vocab, init_vectors=init_vectors)
     m = pipeline.run(p, job, source=_source(corpus), reporter=Reporter(job.debug),
@@ -105,6 +109,22 @@ def train(corpus: Corpus, *, threads: Optional[int] = None, callbacks: Sequence[
                      always_train=True, stop_signals=API_STOP_SIGNALS)
     m.job = None
     return m
+
+
+def infer_vectors(model: Model, documents: Iterable, *, epochs: Optional[int] = None,
+                  alpha: Optional[float] = None, seed: Optional[int] = None,
+                  threads: Optional[int] = None) -> "np.ndarray":
+    """Vectors for new *documents* (each a string or a sequence of tokens),
+    one row each in their order, trained against *model*'s frozen words and
+    outputs (:func:`w2v.pipeline.infer`; ``epochs``, ``alpha`` and ``seed``
+    default to the model's)."""
+    def lines():
+        for i, doc in enumerate(documents):
+            yield [str(i)] + (doc.split() if isinstance(doc, str) else list(doc))
+
+    docs = pipeline.infer(model, TextSource(sentences=lines()), epochs=epochs, alpha=alpha, seed=seed,
+                          threads=threads, stop_signals=API_STOP_SIGNALS)
+    return docs.docs
 
 
 def load_model(path: str, **kwargs) -> Model:

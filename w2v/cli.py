@@ -133,6 +133,11 @@ def _j(name: str):
 @click.option("-cbow", "cbow", type=int, default=_p("cbow"), show_default=True, help="1 = CBOW, 0 = skip-gram.")
 @click.option("-batch", "batch", type=int, default=_p("batch"),
               help=kernels.batch_help())
+@click.option("-sentence-vectors", "sentence_vectors", type=int, default=_p("sentence_vectors"),
+              show_default=True,
+              help="1 = paragraph vectors: the first token of each line is the line's ID, trained as a "
+                   "context of every word of the line and written to -output after the words "
+                   "(whatever -min-count; IDs repeated on several lines are one document).")
 @click.option("-seed", "seed", type=int, default=_p("seed"), show_default=True,
               help="Random seed; with -threads 1 the output is reproducible byte for byte.")
 @click.option("-save-model", "save_model", metavar="FILE", default=None,
@@ -196,6 +201,37 @@ def train_cmd(ctx: click.Context, **flags) -> None:
         signal.signal(signal.SIGUSR1, terminate)
     params, job, resumed = from_flags(values, given)
     run(params, job, reporter=_reporter(job.debug), given=given, resumed=resumed)
+
+
+# --------------------------------------------------------------------------- infer
+@cli.command("infer", cls=Command, context_settings=CONTEXT)
+@click.argument("model", metavar="MODEL")
+@click.option("-train", "train", metavar="FILE", required=True,
+              help="New text: each line a document, its first token the document's ID (- = standard input).")
+@click.option("-output", "output", metavar="FILE", required=True,
+              help="The documents' vectors under their IDs (word2vec format).")
+@click.option("-iter", "epochs", type=int, default=None, help="Epochs [default: the model's -iter].")
+@click.option("-alpha", "alpha", type=float, default=None,
+              help="Starting learning rate [default: the model's].")
+@click.option("-seed", "seed", type=int, default=None,
+              help="Random seed [default: the model's]; the same seed and -threads give the same bytes.")
+@click.option("-threads", "threads", type=int, default=0, show_default=True, help="Worker threads; 0 = one per core.")
+@click.option("-binary", "binary", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = binary vectors file.")
+@click.option("-debug", "debug", type=int, default=1, show_default=True,
+              help="0 = quiet, 1 = summary, 2 = progress too (standard error).")
+def infer_cmd(model: str, **flags) -> None:
+    """Vectors for new documents from a saved model (-save-model): its words
+    and outputs stay fixed, only the new documents' vectors train.
+
+    \b
+    Example:
+      w2v train -train docs.txt -sentence-vectors 1 -output v.bin -save-model m.w2vm
+      w2v infer m.w2vm -train new.txt -output new-docs.txt
+    """
+    from .infer import run
+
+    run(model, **flags)
 
 
 # --------------------------------------------------------------------------- phrases

@@ -72,13 +72,17 @@ class Params:
     # sampling only), 0 = word2vec.c's pair-by-pair updates, None = the
     # batched kernel where it exists (see ``batched``).
     batch: Optional[int] = None
+    # The C patch's -sentence-vectors: 1 = the first token of each line is the
+    # line's document ID, whose syn0 row trains as a context of every word of
+    # the line (paragraph vectors; see w2v.corpus and _train.pyx).
+    sentence_vectors: int = 0
     # Not a C flag: entries held while counting before C's ReduceVocab rule
     # prunes rare words (see MAX_VOCAB_ENTRIES).
     max_vocab_entries: int = MAX_VOCAB_ENTRIES
 
     def __post_init__(self) -> None:
         for name in ("size", "window", "hs", "negative", "cbow", "iter", "min_count", "seed", "batch",
-                     "max_vocab_entries"):
+                     "sentence_vectors", "max_vocab_entries"):
             _check(_is_int(getattr(self, name)) or name == "batch" and self.batch is None,
                    f"-{name.replace('_', '-')} must be an integer")
         for name in ("sample", "alpha", "min_alpha"):
@@ -93,6 +97,7 @@ class Params:
         _check(0 <= self.negative <= 1000, f"-negative must be between 0 and 1000 (got {self.negative})")
         _check(self.hs or self.negative, "-negative 0 with -hs 0 leaves nothing to train: enable -hs 1 or -negative N")
         _check(self.cbow in (0, 1), f"-cbow must be 0 or 1 (got {self.cbow})")
+        _check(self.sentence_vectors in (0, 1), f"-sentence-vectors must be 0 or 1 (got {self.sentence_vectors})")
         _check(self.batch in (None, 0, 1), f"-batch must be 0 or 1 (got {self.batch})")
         if self.batch is not None and self.hs in (0, 1) and self.cbow in (0, 1):
             _check(kernels.choose(self.cbow, self.hs, self.negative, self.batch) is not None,

@@ -12,7 +12,13 @@ One difference remains on inputs with more than ``max_vocab_entries``
 distinct words (21M, C's threshold): when C's ReduceVocab rule forgets the
 rarest words, their earlier occurrences are gone from the id stream too, so a
 forgotten word that comes back and reaches -min-count is trained only on its
-later occurrences (C re-reads the text and would train on all of them)."""
+later occurrences (C re-reads the text and would train on all of them).
+
+Paragraph vectors (``docs``): the first token of each line is the line's
+document ID, kept whatever -min-count and never counted as a word; in the
+final ids, document d is ``len(vocab) + d`` (its row in the kernel's input
+matrix, after the words'), d in order of first occurrence, so a repeated ID
+is one document."""
 from __future__ import annotations
 
 import contextlib
@@ -46,13 +52,14 @@ class IdSpool:
             self.file.write(memoryview(np.ascontiguousarray(ids, dtype=ID_DTYPE)))
             self.length += len(ids)
 
-    def remap(self, mapping: np.ndarray) -> int:
-        """ids = mapping[ids] in place, dropping -1; returns the new length."""
+    def remap(self, mapping: np.ndarray, doc_base: int = -1) -> int:
+        """ids = mapping[ids] in place, dropping -1 (document IDs become
+        doc_base + d when doc_base >= 0); returns the new length."""
         self.file.flush()
         if self.length == 0:
             return 0
         mm = np.memmap(self.file, dtype=ID_DTYPE, mode="r+", shape=(self.length,))
-        n = _text.remap_compact(mm, np.ascontiguousarray(mapping, dtype=np.int64))
+        n = _text.remap_compact(mm, np.ascontiguousarray(mapping, dtype=np.int64), doc_base)
         mm.flush()
         del mm
         self.length = n
@@ -78,6 +85,7 @@ class Corpus:
     tokens_read: int         # tokens in the text (incl. sentence ends), before min-count
     fingerprint: str = ""    # of the text read (TextSource.fingerprint)
     pruned: int = 0          # times C's ReduceVocab rule pruned the counts
+    docs: Optional[List[bytes]] = None   # paragraph vectors: the document IDs (None: none)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -207,14 +215,28 @@ def spool_text(source: TextSource, tokenizer, spool: IdSpool, reporter: Reporter
     return min_reduce - 1
 
 
+def doc_table(docs) -> Optional[object]:
+    """The tokeniser's table of document IDs: None without paragraph
+    vectors (*docs* None or False), else holding the IDs of *docs* (a
+    sequence, or True for none yet) first."""
+    if docs is None or docs is False:
+        return None
+    table = _text.WordTable()
+    for d in (() if docs is True else docs):
+        table.add_word(d, 0)
+    return table
+
+
 def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
-                 max_entries: int = MAX_VOCAB_ENTRIES) -> Corpus:
+                 max_entries: int = MAX_VOCAB_ENTRIES, docs=None) -> Corpus:
     """Tokenise *source* (a TextSource or a path), build the vocabulary (C's
-    order, -min-count), encode."""
+    order, -min-count), encode.  *docs*: paragraph vectors (see
+    :func:`doc_table`)."""
     reporter = reporter or Reporter(0)
     source = as_source(source)
     table = new_table()
-    tokenizer = _text.Tokenizer(table, "count")
+    ids_of_docs = doc_table(docs)
+    tokenizer = _text.Tokenizer(table, "count", docs=ids_of_docs)
     with spool_errors():
         spool = IdSpool()
     try:
@@ -227,40 +249,53 @@ def count_corpus(source, min_count: int, reporter: Optional[Reporter] = None,
             raise W2VError(f"no word in {source.what} {source.name} occurs at least "
                            f"-min-count {min_count} times")
         with spool_errors():
-            spool.remap(mapping)
-        return Corpus(vocab, spool.array(), int(tokenizer.tokens), source.fingerprint, pruned)
+            spool.remap(mapping, -1 if ids_of_docs is None else len(vocab))
+        return Corpus(vocab, spool.array(), int(tokenizer.tokens), source.fingerprint, pruned,
+                      _doc_ids(ids_of_docs))
     finally:
         spool.close()
 
 
 def encode_corpus(source, vocab: Vocab, reporter: Optional[Reporter] = None,
-                  require_words: bool = True) -> Corpus:
+                  require_words: bool = True, docs=None) -> Corpus:
     """Tokenise *source* against a fixed vocabulary (-read-vocab, a loaded
     model): unknown words are skipped.  With *require_words*, a text without
-    a word of the vocabulary is an error."""
+    a word of the vocabulary is an error.  *docs*: paragraph vectors (see
+    :func:`doc_table`; new IDs are added)."""
     reporter = reporter or Reporter(0)
     source = as_source(source)
     table = _text.WordTable(max(16, len(vocab)))
     for w in vocab.words:
         table.add_word(w, 0)
-    tokenizer = _text.Tokenizer(table, "lookup")
+    ids_of_docs = doc_table(docs)
+    tokenizer = _text.Tokenizer(table, "lookup", docs=ids_of_docs)
     with spool_errors():
         spool = IdSpool()
     try:
         spool_text(source, tokenizer, spool, reporter)
+        if ids_of_docs is not None:
+            with spool_errors():
+                spool.remap(np.arange(len(vocab)), len(vocab))
         ids = spool.array()
         # sentence ends alone (id 0) leave nothing to train on
-        if require_words and not has_words(ids):
+        if require_words and not has_words(ids, len(vocab)):
             raise W2VError(f"{source.what} {source.name} has no word of the vocabulary")
-        return Corpus(vocab, ids, int(tokenizer.tokens), source.fingerprint, 0)
+        return Corpus(vocab, ids, int(tokenizer.tokens), source.fingerprint, 0, _doc_ids(ids_of_docs))
     finally:
         spool.close()
 
 
-def has_words(ids: np.ndarray) -> bool:
-    """Whether *ids* hold a word (not only sentence ends, id 0)."""
+def has_words(ids: np.ndarray, words: Optional[int] = None) -> bool:
+    """Whether *ids* hold a word (not only sentence ends, id 0, or documents,
+    ids from *words* on)."""
     step = 1 << 20
-    return any(ids[i:i + step].any() for i in range(0, len(ids), step))
+    if words is None:
+        return any(ids[i:i + step].any() for i in range(0, len(ids), step))
+    return any(((ids[i:i + step] > 0) & (ids[i:i + step] < words)).any() for i in range(0, len(ids), step))
+
+
+def _doc_ids(table) -> Optional[List[bytes]]:
+    return None if table is None else table.words()
 
 
 def new_table():

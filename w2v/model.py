@@ -9,6 +9,10 @@ words it read but did not yet add to the shared counter, its learning rate
 and its loss so far.  A checkpoint is a model saved mid-run; a finished
 model has ``progress.finished``.
 
+Paragraph vectors (``-sentence-vectors 1``): ``doc_ids`` and their rows
+``docs``, stored after syn0's rows in one input matrix (:meth:`Model.inputs`)
+that the kernel trains.
+
 The file is :mod:`w2v.modelfile` (the safetensors layout): arrays are memory
 mapped read-only on load, and copied before anything trains them."""
 from __future__ import annotations
@@ -123,10 +127,13 @@ class Model:
 
     def __init__(self, params: Params, vocab: Vocab, syn0: np.ndarray, syn1: Optional[np.ndarray] = None,
                  syn1neg: Optional[np.ndarray] = None, progress: Optional[Progress] = None,
-                 job: Optional[TrainJob] = None, path: Optional[str] = None) -> None:
+                 job: Optional[TrainJob] = None, path: Optional[str] = None,
+                 docs: Optional[np.ndarray] = None, doc_ids: Optional[List[bytes]] = None) -> None:
         self.params = params
         self.vocab = vocab
         self.syn0 = syn0
+        self.docs = docs                # paragraph vectors: one row per document ID ...
+        self.doc_ids = doc_ids          # ... (None without -sentence-vectors)
         self.syn1 = syn1
         self.syn1neg = syn1neg
         self.progress = progress or Progress()
@@ -137,12 +144,41 @@ class Model:
 
     # ------------------------------------------------------------------ making one
     @classmethod
-    def new(cls, params: Params, vocab: Vocab) -> "Model":
-        """C's initial weights: syn0 from the seeded LCG, syn1/syn1neg zero."""
+    def new(cls, params: Params, vocab: Vocab, doc_ids: Optional[List[bytes]] = None) -> "Model":
+        """C's initial weights: syn0 from the seeded LCG, syn1/syn1neg zero;
+        the documents' rows (*doc_ids*, with -sentence-vectors) continue the
+        LCG after the words' (as C's, where IDs are words)."""
         V, D = len(vocab), params.size
-        return cls(params, vocab, _tables.init_syn0(V, D, params.seed),
-                   np.zeros((V, D), dtype=np.float32) if params.hs else None,
-                   np.zeros((V, D), dtype=np.float32) if params.negative else None)
+        model = cls(params, vocab, _tables.init_syn0(V + len(doc_ids or ()), D, params.seed),
+                    np.zeros((V, D), dtype=np.float32) if params.hs else None,
+                    np.zeros((V, D), dtype=np.float32) if params.negative else None)
+        if doc_ids is not None:
+            model._split_inputs(model.syn0, list(doc_ids))
+        return model
+
+    def _split_inputs(self, inputs: np.ndarray, doc_ids: List[bytes]) -> None:
+        """syn0 and docs as the two parts of one input matrix."""
+        V = len(self.vocab)
+        self._inputs = inputs
+        self.syn0, self.docs, self.doc_ids = inputs[:V], inputs[V:], doc_ids
+        self.touch()
+
+    def inputs(self) -> np.ndarray:
+        """The matrix the kernel trains as input rows: syn0, or with
+        paragraph vectors syn0's rows then the documents' (one array, of
+        which syn0 and docs are views; made so when they are not)."""
+        if self.docs is None:
+            return self.syn0
+        held = getattr(self, "_inputs", None)
+        if held is None or not (np.shares_memory(self.syn0, held) and np.shares_memory(self.docs, held)) \
+                or not held.flags.writeable:
+            self._split_inputs(np.ascontiguousarray(np.vstack([self.syn0, self.docs]), dtype=np.float32),
+                               self.doc_ids)
+        return self._inputs
+
+    def set_docs(self, doc_ids: List[bytes], docs: np.ndarray) -> None:
+        """Replace the documents and their rows (inference, see w2v.infer)."""
+        self._split_inputs(np.ascontiguousarray(np.vstack([self.syn0, docs]), dtype=np.float32), list(doc_ids))
 
     def touch(self) -> None:
         """The matrices changed (training, a new vocabulary): :attr:`vectors`
@@ -187,15 +223,30 @@ class Model:
         return train_more(self, corpus, iter=iter, update_vocab=update_vocab, threads=threads,
                           callbacks=callbacks, debug=debug, verbose=verbose, **params)
 
+    def infer_vectors(self, documents, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+                      seed: Optional[int] = None, threads: Optional[int] = None) -> np.ndarray:
+        """Vectors for new documents (each a string or a list of tokens), one
+        row each, with this model's words and outputs frozen (like gensim's
+        ``infer_vector``; see :func:`w2v.api.infer_vectors`)."""
+        from .api import infer_vectors     # the Python API (above this module)
+
+        return infer_vectors(self, documents, epochs=epochs, alpha=alpha, seed=seed, threads=threads)
+
+    def infer_vector(self, tokens, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+                     seed: Optional[int] = None) -> np.ndarray:
+        """The vector of one new document (a string or a list of tokens)."""
+        return self.infer_vectors([tokens], epochs=epochs, alpha=alpha, seed=seed, threads=1)[0]
+
     def writable(self) -> "Model":
         """Make the matrices private, writable copies (a loaded model's arrays
         are read-only mappings of its file, which training must never write)."""
-        for name in ("syn0", "syn1", "syn1neg"):
+        for name in ("syn0", "syn1", "syn1neg", "docs"):
             a = getattr(self, name)
             if a is not None and (isinstance(a, np.memmap) or not a.flags.writeable
                                   or not a.flags.c_contiguous or a.dtype != np.float32):
                 setattr(self, name, np.array(a, dtype=np.float32, order="C"))
                 self.touch()
+        self.inputs()
         return self
 
     # ------------------------------------------------------------------ views
@@ -233,6 +284,20 @@ class Model:
         return self._view("vectors", self.syn0)
 
     @property
+    def doc_vectors(self) -> Vectors:
+        """The documents' vectors (-sentence-vectors 1) as :class:`w2v.Vectors`,
+        by document ID."""
+        if self.docs is None:
+            raise W2VError("this model has no document vectors: train it with -sentence-vectors 1 "
+                           "(sentence_vectors=True)")
+        held = self._views.get("docs")
+        if held is not None and held[0] == self._version and held[1] is self.docs:
+            return held[3]
+        vec = Vectors([d.decode("utf-8", "replace") for d in self.doc_ids], self.docs, path=self.path)
+        self._views["docs"] = (self._version, self.docs, self.vocab, vec)
+        return vec
+
+    @property
     def context_vectors(self) -> Vectors:
         """The context vectors (syn1neg, one row per word) as :class:`w2v.Vectors`
         (kept like :attr:`vectors`)."""
@@ -251,8 +316,14 @@ class Model:
         return self.syn0
 
     def save_vectors(self, path: str, binary: bool = True, add_context: bool = False) -> None:
-        """Write the word vectors (or w+c) in word2vec's format."""
-        save_word2vec(path, self.vocab.words, self.output_matrix(add_context), binary=bool(binary))
+        """Write the word vectors (or w+c) in word2vec's format, then the
+        documents' vectors under their IDs (-sentence-vectors 1, as C's)."""
+        matrix = self.output_matrix(add_context)
+        if self.docs is None:
+            save_word2vec(path, self.vocab.words, matrix, binary=bool(binary))
+        else:
+            save_word2vec(path, list(self.vocab.words) + list(self.doc_ids),
+                          self.inputs() if not add_context else np.vstack([matrix, self.docs]), binary=bool(binary))
 
     def __repr__(self) -> str:
         p = self.params
@@ -274,6 +345,9 @@ class Model:
             arrays["syn1"] = self.syn1
         if self.syn1neg is not None:
             arrays["syn1neg"] = self.syn1neg
+        if self.docs is not None:
+            arrays["docs"] = self.docs
+            arrays["docs.bytes"], arrays["docs.offsets"] = modelfile.vocab_to_arrays(self.doc_ids)
         pr = self.progress
         for name, dtype in _STREAM_ARRAYS:
             arrays["streams." + name] = np.array([getattr(s, name) for s in pr.streams], dtype=dtype)
@@ -317,7 +391,7 @@ class Model:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise bad(f"invalid progress ({exc})") from None
         job = TrainJob.from_dict(meta["job"], f"{what} {path!r}") if isinstance(meta.get("job"), dict) else None
-        return cls(params, vocab, syn0, syn1, syn1neg, progress, job, path)
+        return cls(params, vocab, syn0, syn1, syn1neg, progress, job, path, f.docs, f.doc_ids)
 
 
 def _streams(cols: Dict[str, object], corpus_words: int) -> List[Stream]:

@@ -350,6 +350,7 @@ class ModelArrays:
         self.path, self.what, self.arrays, self.meta = path, what, arrays, meta
         self.params, self.words, self.counts = params, words, counts
         self.syn0 = self.syn1 = self.syn1neg = None
+        self.docs = self.doc_ids = None     # -sentence-vectors 1: the documents' rows and IDs
 
     def bad(self, message: str) -> W2VError:
         return W2VError(f"{self.what} {self.path!r}: {message}")
@@ -400,4 +401,11 @@ def read_model(path: str, *, verify: bool = True, mmap: bool = True, what: str =
     m.syn0 = matrix("syn0", True)
     m.syn1 = matrix("syn1", bool(params.hs))
     m.syn1neg = matrix("syn1neg", bool(params.negative))
+    if params.sentence_vectors:
+        m.doc_ids = vocab_from_arrays(m.need("docs.bytes"), m.need("docs.offsets"), what=f"{what} {path!r}")
+        m.docs = m.need("docs")
+        if m.docs.dtype != np.float32 or m.docs.shape != (len(m.doc_ids), D):
+            raise m.bad(f"array 'docs' is {m.docs.dtype} {m.docs.shape}, expected float32 ({len(m.doc_ids)}, {D})")
+    elif "docs" in arrays:
+        raise m.bad("array 'docs' does not fit the hyperparameters")
     return m

@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from . import _tables
 from .config import HYPERPARAMETERS, Params, TrainJob, available_cores
 from .corpus import Corpus, IdSpool, TextSource, count_corpus, encode_corpus, spool_errors
 from .errors import W2VError, W2VInterrupted
@@ -82,6 +83,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         if job.continue_from:
             start = start if start is not None else Model.load(job.continue_from)
             start.params = continued_params(params, given, start)
+        _check_documents(params if start is None else start.params, job, world)
         return text, start
 
     source, base = collective(setup)
@@ -100,7 +102,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
     if resumed is not None:
         model = resumed.writable()
         if world is None:
-            corpus = build_corpus(params, job, source, reporter, vocab=model.vocab)
+            corpus = build_corpus(params, job, source, reporter, vocab=model.vocab, docs=model.doc_ids)
             why, words = "its fingerprint differs", model.progress.words_done
         else:
             model.progress = resumed.progress.for_rank(world.rank)
@@ -116,7 +118,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         else:
             if world is None:
                 corpus = build_corpus(params, job, source, reporter)
-            model = Model.new(params, corpus.vocab)
+            model = Model.new(params, corpus.vocab, corpus.docs)
             if job.init_vectors:
                 collective(lambda: _init_vectors(model, job.init_vectors, reporter))
         # 4. the plan
@@ -124,6 +126,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         plan(model, len(corpus.ids), streams, corpus.fingerprint,
              first_stream=0 if world is None else world.worker_offset(streams))
     reporter.info(f"Vocab size: {len(corpus.vocab)}")
+    if model.doc_ids is not None:
+        reporter.info(f"Documents: {len(model.doc_ids)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
     if world is not None:
         reporter.info(f"Processes: {world.size}, threads each: {threads}", level=2)
@@ -163,6 +167,48 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
     return model
 
 
+def infer(model: Model, source: TextSource, *, epochs: Optional[int] = None, alpha: Optional[float] = None,
+          seed: Optional[int] = None, threads: Optional[int] = None, reporter: Optional[Reporter] = None,
+          stop_signals: Sequence[str] = ()) -> Model:
+    """Vectors for new documents (``w2v infer``, ``Model.infer_vectors``):
+    each line of *source* is a document (its first token the ID, repeated
+    IDs one document), trained against *model*'s words and outputs, which
+    stay as they are (only the documents' rows change, each epoch at one
+    learning rate: the model's schedule at the epoch's start).  The work
+    streams start at line starts, so each document is trained by one thread
+    and the result depends only on *seed* and *threads*.  Returns a model
+    whose ``doc_ids`` and ``docs`` are the new documents'."""
+    reporter = reporter or Reporter(0)
+    changes = {"sentence_vectors": 1, "batch": 0}
+    for name, value in (("iter", epochs), ("alpha", alpha), ("seed", seed)):
+        if value is not None:
+            changes[name] = value
+    params = model.params.replace(**changes)
+    source.check()
+    corpus = encode_corpus(source, model.vocab, reporter, require_words=False, docs=True)
+    if not corpus.docs:
+        raise W2VError(f"{source.what} {source.name} has no document (a line's first token is its ID)")
+    reporter.info(f"Documents: {len(corpus.docs)}")
+    docs = Model(params, model.vocab, model.syn0, model.syn1, model.syn1neg,
+                 docs=_tables.init_syn0(len(corpus.docs), params.size, params.seed), doc_ids=corpus.docs)
+    threads = max(1, threads or available_cores())
+    plan(docs, len(corpus.ids), threads, corpus.fingerprint)
+    _streams_at_lines(docs, corpus.ids)
+    Trainer(docs, corpus.ids, threads=threads, reporter=reporter, stop_signals=stop_signals, frozen=True).run()
+    return docs
+
+
+def _streams_at_lines(model: Model, ids: np.ndarray) -> None:
+    """Move each boundary between work streams to the next line start."""
+    starts = np.flatnonzero(np.asarray(ids) == 0) + 1
+    streams = model.progress.streams
+    for before, s in zip(streams, streams[1:]):
+        k = int(np.searchsorted(starts, s.start))
+        s.start = s.pos = max(before.start, int(starts[k]) if k < len(starts) else len(ids))
+        before.end = s.start
+    # a stream may be left empty: it ends where it starts
+
+
 # --------------------------------------------------------------------------- the steps
 def _check_job(params: Params, job: TrainJob, continuing: bool = True) -> None:
     """The job's outputs and inputs, before anything is read (*continuing*:
@@ -184,9 +230,20 @@ def _check_job(params: Params, job: TrainJob, continuing: bool = True) -> None:
                        f"rows (hierarchical-softmax rows are tree nodes, not words)")
     if job.add_context and job.classes:
         raise W2VError("-add-context 1 applies to vectors; it cannot be combined with -classes")
+    if params.sentence_vectors and job.classes:
+        raise W2VError("-classes writes word classes; it cannot be combined with -sentence-vectors 1 "
+                       "(write the vectors with -output)")
     for path in (job.continue_from if continuing else None, job.init_vectors):
         if path:
             TextSource([path], what="file").check()
+
+
+def _check_documents(params: Params, job: TrainJob, world) -> None:
+    """Paragraph vectors are trained in one run of one process."""
+    if params.sentence_vectors and (world is not None or job.continue_from):
+        how = f"several processes (mpiexec -n {world.size})" if world is not None else "-continue"
+        raise W2VError(f"-sentence-vectors 1 is not supported with {how}: train paragraph vectors "
+                       f"in one run of one process")
 
 
 def _check_processes(resumed: Model, job: TrainJob, running: int) -> None:
@@ -197,19 +254,23 @@ def _check_processes(resumed: Model, job: TrainJob, running: int) -> None:
 
 
 def build_corpus(params: Params, job: TrainJob, source: Optional[TextSource] = None,
-                 reporter: Optional[Reporter] = None, vocab: Optional[Vocab] = None) -> Corpus:
-    """The job's text as vocabulary ids: against *vocab* (a resumed model's),
-    -read-vocab's, or a vocabulary counted from the text."""
+                 reporter: Optional[Reporter] = None, vocab: Optional[Vocab] = None,
+                 docs: Optional[Sequence[bytes]] = None) -> Corpus:
+    """The job's text as vocabulary ids: against *vocab* (a resumed model's,
+    with its document IDs *docs*), -read-vocab's, or a vocabulary counted
+    from the text.  With -sentence-vectors the first token of each line is
+    the line's document ID (:mod:`w2v.corpus`)."""
     source = source or TextSource(job.train)
     reporter = reporter or Reporter(0)
+    docs = (docs if docs is not None else True) if params.sentence_vectors else None
     if vocab is not None:
-        return encode_corpus(source, vocab, reporter)
+        return encode_corpus(source, vocab, reporter, docs=docs)
     if job.read_vocab:
         vocab = Vocab.read(job.read_vocab, params.min_count)
         if len(vocab) < 2:
             raise W2VError(f"no word in vocabulary file {job.read_vocab!r} has count >= -min-count {params.min_count}")
-        return encode_corpus(source, vocab, reporter)
-    return count_corpus(source, params.min_count, reporter, params.max_vocab_entries)
+        return encode_corpus(source, vocab, reporter, docs=docs)
+    return count_corpus(source, params.min_count, reporter, params.max_vocab_entries, docs=docs)
 
 
 def _remapped(corpus: Corpus, vocab: Vocab) -> Corpus:

@@ -113,9 +113,10 @@ class Sync(Protocol):
     def epoch_end(self, trainer: "Trainer") -> None: ...
 
 
-def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel":
+def build_kernel(model: Model, ids: np.ndarray, threads: int, frozen: bool = False) -> "_train.Kernel":
     """The tables (Huffman tree, negative-sampling alias table, subsampling,
-    sigmoid) and the kernel over the model's matrices."""
+    sigmoid) and the kernel over the model's matrices (*frozen*: only the
+    documents' rows train, inference)."""
     p, vocab = model.params, model.vocab
     counts = vocab.counts
     codes = points = codelens = alias_prob = alias_idx = keep = None
@@ -126,12 +127,13 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int) -> "_train.Kernel"
     if p.sample > 0:
         keep = _tables.keep_probabilities(counts, p.sample, vocab.train_words)
     return _train.Kernel(
-        syn0=model.syn0, syn1=model.syn1, syn1neg=model.syn1neg, window=p.window, negative=p.negative,
+        syn0=model.inputs(), docs=len(model.doc_ids or ()), syn1=model.syn1, syn1neg=model.syn1neg,
+        window=p.window, negative=p.negative,
         hs=p.hs, cbow=p.cbow, exp_table=_tables.exp_table(), codes=codes, points=points,
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
         min_alpha=p.min_alpha, private_paths=threads > 1,
-        batch=kernels.choose(p.cbow, p.hs, p.negative, p.batch).batched)
+        batch=kernels.choose(p.cbow, p.hs, p.negative, p.batch).batched and not frozen, frozen=frozen)
 
 
 class Trainer:
@@ -146,12 +148,14 @@ class Trainer:
       due and at each epoch end.
     * ``stop_signals``: names of the signals that stop training at the next
       pause while :meth:`run` runs (in the main thread; none by default).
+    * ``frozen``: only the documents' rows train (inference: words and
+      outputs fixed, each epoch at one learning rate).
     * ``reporter``: progress line and per-epoch lines on standard error."""
 
     def __init__(self, model: Model, ids: np.ndarray, *, threads: int = 1,
                  reporter: Optional[Reporter] = None, callbacks: Sequence[Callable] = (),
                  checkpoint: Optional[Checkpointer] = None, sync: Optional[Sync] = None,
-                 stop_signals: Sequence[str] = ()) -> None:
+                 stop_signals: Sequence[str] = (), frozen: bool = False) -> None:
         pr = model.progress
         if len(pr.streams) == 0:
             raise ValueError("the model's progress has no work streams (use Progress.plan)")
@@ -166,7 +170,8 @@ class Trainer:
         self.sync = sync
         self.stop_signals = tuple(stop_signals)
         self.stop_signal = 0           # the signal of a stop requested (0: none)
-        self.kernel = build_kernel(self.model, ids, self.threads)
+        self.frozen = frozen
+        self.kernel = build_kernel(self.model, ids, self.threads, frozen)
         self.kernel.words_done = pr.words_done
         self.states = []
         for s in pr.streams:
@@ -231,7 +236,8 @@ class Trainer:
                     k = queue.popleft()
                 s, st = pr.streams[k], self.states[k]
                 if not s.begun:
-                    self.kernel.begin_epoch(st)
+                    # frozen: every worker's rate is the epoch start's (deterministic)
+                    self.kernel.begin_epoch(st, self._epoch_words if self.frozen else None)
                     s.begun = True
                 s.pos = self.kernel.train_range(st, s.pos, s.end)
         except BaseException as exc:  # pragma: no cover - a bug, re-raised by run()

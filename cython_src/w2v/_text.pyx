@@ -252,8 +252,15 @@ cdef class Tokenizer:
     ``mode='count'`` adds every word to the table and counts it;
     ``mode='lookup'`` only looks words up (unknown words are skipped, the
     table is not changed).  The sentence end ``</s>`` must be id 0 of the
-    table.  Words may span chunk boundaries."""
+    table.  Words may span chunk boundaries.
+
+    With a *docs* table (paragraph vectors), the first token of each line is
+    the line's document ID, never a word: it is added to *docs* (in both
+    modes) and emitted as ``-2 - d`` for its entry d (see :func:`remap_compact`)."""
     cdef WordTable table
+    cdef WordTable docs
+    cdef bint with_docs
+    cdef bint line_start     # no word of the current line emitted yet
     cdef unsigned char buf[MAX_WORD_BYTES + 2]
     cdef int32_t wlen       # bytes seen in the current word (may exceed the buffer)
     cdef bint counting
@@ -261,29 +268,37 @@ cdef class Tokenizer:
     cdef public int64_t tokens   # ids emitted so far (incl. </s>)
     cdef public int64_t newlines
 
-    def __cinit__(self, WordTable table, str mode="count", int max_bytes=MAX_WORD_BYTES):
+    def __cinit__(self, WordTable table, str mode="count", int max_bytes=MAX_WORD_BYTES, WordTable docs=None):
         if mode not in ("count", "lookup"):
             raise ValueError(mode)
         if max_bytes < 1 or max_bytes > MAX_WORD_BYTES:
             raise ValueError("max_bytes")
         self.table = table
+        self.docs = docs
+        self.with_docs = docs is not None
+        self.line_start = True
         self.counting = mode == "count"
         self.max_bytes = max_bytes
         self.wlen = 0
         self.tokens = 0
         self.newlines = 0
 
-    cdef inline int64_t _emit_word(self) except -2 nogil:
+    # -2 and below are document IDs: an error is a value no id can take (-2^40)
+    cdef inline int64_t _emit_word(self) except -1099511627776 nogil:
         cdef int32_t length = self.wlen
         if length > self.max_bytes:
             length = utf8_safe_length(self.buf, self.max_bytes, length)
         self.wlen = 0
+        if self.with_docs and self.line_start:
+            self.line_start = False
+            return -2 - self.docs.add(<const char *>self.buf, length, 1)
         if self.counting:
             return self.table.add(<const char *>self.buf, length, 1)
         return self.table.lookup(<const char *>self.buf, length)
 
     cdef inline int64_t _emit_eos(self) noexcept nogil:
         self.newlines += 1
+        self.line_start = True
         if self.counting:
             self.table.bump(EOS_ID, 1)
         return EOS_ID
@@ -304,7 +319,7 @@ cdef class Tokenizer:
                 if c == 32 or c == 9 or c == 10:
                     if self.wlen > 0:
                         wid = self._emit_word()
-                        if wid >= 0:
+                        if wid != -1:
                             o[k] = <int32_t>wid
                             k += 1
                     if c == 10:
@@ -323,14 +338,16 @@ cdef class Tokenizer:
         cdef int64_t wid
         if self.wlen > 0:
             wid = self._emit_word()
-            if wid >= 0:
+            if wid != -1:
                 self.tokens += 1
                 return np.array([wid], dtype=np.int32)
         return np.empty(0, dtype=np.int32)
 
 
-def remap_compact(cnp.int32_t[::1] ids not None, cnp.int64_t[::1] mapping not None):
+def remap_compact(cnp.int32_t[::1] ids not None, cnp.int64_t[::1] mapping not None, int64_t doc_base=-1):
     """In place: ids[i] = mapping[ids[i]], dropping ids that map to -1.
+    Document IDs (``-2 - d``, see :class:`Tokenizer`) are kept as they are,
+    or become ``doc_base + d`` when *doc_base* >= 0.
 
     Returns the new length (the kept ids are at the front)."""
     cdef Py_ssize_t n = ids.shape[0], i, k = 0
@@ -339,6 +356,10 @@ def remap_compact(cnp.int32_t[::1] ids not None, cnp.int64_t[::1] mapping not No
     with nogil:
         for i in range(n):
             v = ids[i]
+            if v <= -2:
+                ids[k] = v if doc_base < 0 else <int32_t>(doc_base - 2 - v)
+                k += 1
+                continue
             if v < 0 or v >= nmap:
                 continue
             m = mapping[v]

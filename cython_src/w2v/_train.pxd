@@ -24,7 +24,9 @@ cdef struct Shared:
     float *syn0
     float *syn1                     # hierarchical softmax: one row per inner node
     float *syn1neg                  # negative sampling: one row per word
-    int64_t vocab_size
+    int64_t vocab_size              # words (syn0 rows from vocab_size on are documents' rows)
+    int64_t docs                    # paragraph vectors: documents (0: none)
+    int frozen                      # inference: only the documents' rows train (words and outputs fixed)
     int size
     int window
     int negative
@@ -63,6 +65,7 @@ cdef struct Worker:
     float *block                    # ... and their rows' changes (contexts x size)
     float *path_rows                # private copy of the centre word's syn1 path rows ...
     float *path_start               # ... and their values when copied
+    int64_t doc                     # syn0 row of the current line's document (-1: none)
     float alpha
     int64_t pending                 # words read since the last counter update
     double loss                     # training loss summed since the epoch began ...
@@ -84,10 +87,13 @@ cdef inline float alpha_at(const Shared *m, int64_t done) noexcept nogil:
 
 cdef inline void fold_pending(const Shared *m, Worker *w) noexcept nogil:
     """Add the worker's pending words to the shared counter and take the
-    learning rate for the new count (C's every-10,000-words update)."""
+    learning rate for the new count (C's every-10,000-words update).
+    Frozen (inference), the rate stays the one of the epoch's start, so
+    that no document's updates depend on the other threads' progress."""
     cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
     w.pending = 0
-    w.alpha = alpha_at(m, done)
+    if not m.frozen:
+        w.alpha = alpha_at(m, done)
 
 
 cdef inline int table_index(float f) noexcept nogil:

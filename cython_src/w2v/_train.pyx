@@ -5,6 +5,13 @@ context) pair at a time as in word2vec.c.  The batched kernel
 (train_sentence_sg_batch, Shared.batch): skip-gram with negative sampling,
 one centre word's whole window against one shared set of targets at a time.
 
+Paragraph vectors (Shared.docs > 0): syn0 has one more row per document
+after the words' rows, and the corpus holds a line's document as the id
+vocab_size + d before its words.  That row is trained as a context of every
+word of the line (skip-gram: one more context position; CBOW: part of the
+averaged input), for the whole line whatever its length.  With Shared.frozen
+(inference) only the documents' rows change.
+
 Python (w2v/trainer.py) builds the tables once, starts the worker threads and
 calls :meth:`Kernel.train_range` for each work unit (a worker's share of one
 epoch, or the rest of it after a pause); that call releases the GIL for the
@@ -53,6 +60,19 @@ cdef inline double hs_gradients(const Shared *m, Worker *w, int32_t word) noexce
     return loss
 
 
+cdef inline void output_rows(const Shared *m, Worker *w, float *rows, const int32_t *idx, int k,
+                             const float *l1) noexcept nogil:
+    """w.neu1e += sum_j gs[j] * row_j, and row_j += gs[j] * l1 unless the
+    outputs are frozen (inference)."""
+    cdef int j, D = m.size
+    if not m.frozen:
+        w2v_update_rows(w.gs, rows, idx, k, D, w.neu1e, l1)
+        return
+    for j in range(k):
+        if w.gs[j] != 0:
+            w2v_axpy(w.gs[j], rows + <int64_t>(idx[j] if idx != NULL else j) * D, w.neu1e, D)
+
+
 cdef inline double hs_update(const Shared *m, Worker *w, const float *l1, int32_t word,
                              float *rows, const int32_t *idx) noexcept nogil:
     """Hierarchical softmax along word's Huffman path, whose node d is row
@@ -65,7 +85,7 @@ cdef inline double hs_update(const Shared *m, Worker *w, const float *l1, int32_
     cdef double loss
     w2v_dot_rows(l1, rows, idx, n, D, w.fs)
     loss = hs_gradients(m, w, word)
-    w2v_update_rows(w.gs, rows, idx, n, D, w.neu1e, l1)
+    output_rows(m, w, rows, idx, n, l1)
     return loss
 
 
@@ -84,13 +104,33 @@ cdef inline double ns_update(const Shared *m, Worker *w, const float *l1, int32_
         w.gs[0] = ns_step(m, w.fs[0], 1, w.alpha, &loss)
         for j in range(1, k):
             w.gs[j] = ns_step(m, w.fs[j], 0, w.alpha, &loss)
-        w2v_update_rows(w.gs, m.syn1neg, w.targets, k, D, w.neu1e, l1)
+        output_rows(m, w, m.syn1neg, w.targets, k, l1)
     else:
         # a row drawn twice must see its first update (C's sequential order)
         for j in range(k):
             row = m.syn1neg + <int64_t>w.targets[j] * D
             f = w2v_dot(l1, row, D)
-            w2v_pair_update(ns_step(m, f, 1 if j == 0 else 0, w.alpha, &loss), row, w.neu1e, l1, D)
+            f = ns_step(m, f, 1 if j == 0 else 0, w.alpha, &loss)
+            if m.frozen:
+                w2v_axpy(f, row, w.neu1e, D)
+            else:
+                w2v_pair_update(f, row, w.neu1e, l1, D)
+    return loss
+
+
+cdef inline double sg_pair(const Shared *m, Worker *w, float *l1, int32_t word, bint private) noexcept nogil:
+    """One skip-gram example: input row l1 trains (and is trained by) the
+    centre word's outputs (its path in w.path_rows when *private*).  Returns the loss."""
+    cdef double loss = 0
+    memset(w.neu1e, 0, m.size * sizeof(float))
+    if private:
+        loss += hs_update(m, w, l1, word, w.path_rows, NULL)
+    elif m.hs:
+        loss += hs_update(m, w, l1, word, m.syn1, path_of(m, word))
+    if m.negative:
+        loss += ns_update(m, w, l1, word)
+    w2v_axpy(1.0, w.neu1e, l1, m.size)
+    w.examples += 1
     return loss
 
 
@@ -106,16 +146,20 @@ cdef void train_sentence_sg(const Shared *m, Worker *w, int n) noexcept nogil:
     So the worker copies the path's rows once per centre word, trains the
     copy in C's order (each update sees the previous ones, as in C) and adds
     the net change back to syn1 once.  Other threads see this centre word's
-    path updates a few pairs later than in C: the usual Hogwild staleness."""
+    path updates a few pairs later than in C: the usual Hogwild staleness.
+
+    The line's document (w.doc >= 0) is one more context of every centre
+    word, after its window; frozen (inference), it is the only one."""
     cdef int a, c, lo, hi, k = 0, D = m.size
     cdef int32_t word
     cdef const int32_t *point = NULL
-    cdef float *l1
     cdef double loss = 0
     cdef bint private = m.private_paths     # set by Kernel only for skip-gram with HS
     for a in range(n):
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
+        if m.frozen:
+            lo, hi = a, a
         if private:
             k = m.codelens[word]
             point = path_of(m, word)
@@ -125,16 +169,9 @@ cdef void train_sentence_sg(const Shared *m, Worker *w, int n) noexcept nogil:
         for c in range(lo, hi + 1):
             if c == a:
                 continue
-            l1 = m.syn0 + <int64_t>w.sentence[c] * D
-            memset(w.neu1e, 0, D * sizeof(float))
-            if private:
-                loss += hs_update(m, w, l1, word, w.path_rows, NULL)
-            elif m.hs:
-                loss += hs_update(m, w, l1, word, m.syn1, path_of(m, word))
-            if m.negative:
-                loss += ns_update(m, w, l1, word)
-            w2v_axpy(1.0, w.neu1e, l1, D)
-            w.examples += 1
+            loss += sg_pair(m, w, m.syn0 + <int64_t>w.sentence[c] * D, word, private)
+        if w.doc >= 0:
+            loss += sg_pair(m, w, m.syn0 + w.doc * D, word, private)
         if private:
             w2v_publish_rows(m.syn1, point, k, D, w.path_rows, w.path_start)
     w.loss += loss
@@ -147,8 +184,10 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
     time) and the target rows form one block: all their dots, then all the
     updates from the values before the step (w2v_block_update), so each
     target row is fetched once per centre word instead of once per pair.
-    One example is still one (centre, context) pair: same loss, same count."""
-    cdef int a, c, i, j, lo, hi, nc, nt, D = m.size
+    One example is still one (centre, context) pair: same loss, same count.
+    The line's document (w.doc >= 0) is one more context row of every
+    window, after the words'."""
+    cdef int a, c, i, j, lo, hi, last, nc, nt, D = m.size
     cdef int32_t word
     cdef bint repeated
     cdef float f
@@ -159,11 +198,15 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
         nt = draw_targets(m, w, word, &repeated)    # a repeated negative counts twice
+        last = hi + 1 if w.doc >= 0 else hi         # position hi + 1: the document
         c = lo
-        while c <= hi:
+        while c <= last:
             nc = 0
-            while c <= hi and nc < BATCH_CONTEXTS:
-                if c != a:
+            while c <= last and nc < BATCH_CONTEXTS:
+                if c > hi:
+                    w.contexts[nc] = <int32_t>w.doc
+                    nc += 1
+                elif c != a:
                     w.contexts[nc] = w.sentence[c]
                     nc += 1
                 c += 1
@@ -184,7 +227,8 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
 
 cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
     """CBOW: the mean of the context rows trains the centre word's outputs.
-    One example is one centre word."""
+    One example is one centre word.  The line's document (w.doc >= 0) is one
+    more row of the mean; frozen (inference), the only row the error trains."""
     cdef int a, c, lo, hi, cw, D = m.size
     cdef int32_t word
     cdef double loss = 0
@@ -198,6 +242,9 @@ cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
             if c != a:
                 w2v_axpy(1.0, m.syn0 + <int64_t>w.sentence[c] * D, w.neu1, D)
                 cw += 1
+        if w.doc >= 0:
+            w2v_axpy(1.0, m.syn0 + w.doc * D, w.neu1, D)
+            cw += 1
         if cw == 0:
             continue
         w2v_scale(<float>1.0 / cw, w.neu1, D)
@@ -205,11 +252,28 @@ cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
             loss += hs_update(m, w, w.neu1, word, m.syn1, path_of(m, word))
         if m.negative:
             loss += ns_update(m, w, w.neu1, word)
-        for c in range(lo, hi + 1):
-            if c != a:
-                w2v_axpy(1.0, w.neu1e, m.syn0 + <int64_t>w.sentence[c] * D, D)
+        if not m.frozen:
+            for c in range(lo, hi + 1):
+                if c != a:
+                    w2v_axpy(1.0, w.neu1e, m.syn0 + <int64_t>w.sentence[c] * D, D)
+        if w.doc >= 0:
+            w2v_axpy(1.0, w.neu1e, m.syn0 + w.doc * D, D)
         w.examples += 1
     w.loss += loss
+
+
+cdef int64_t line_doc(const Shared *m, int64_t pos) noexcept nogil:
+    """The document (syn0 row) of the line holding corpus[pos]: the id
+    before pos back to the line's start that is a document's (-1: none)."""
+    cdef int32_t word
+    while pos > 0:
+        pos -= 1
+        word = m.corpus[pos]
+        if word == EOS_ID:
+            return -1
+        if word >= m.vocab_size:
+            return word
+    return -1
 
 
 cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end) noexcept nogil:
@@ -217,20 +281,33 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
     reached: end, or the start of the next sentence when paused.  Words read
     but not yet added to the shared counter stay pending in the worker at a
     pause (so a paused and resumed run computes what an uninterrupted one
-    does) and are added when the range is done."""
+    does) and are added when the range is done.
+
+    Paragraph vectors: a line's document id (>= vocab_size) sets w.doc
+    until the line's end, across the MAX_SENTENCE_LENGTH pieces of a long
+    line; a range starting inside a line takes the line's document from
+    before it (line_doc)."""
     cdef int64_t pos = start
     cdef int n
     cdef int32_t word
+    cdef bint line_end
+    if m.docs:
+        w.doc = line_doc(m, start)
     while pos < end:
         if w2v_atomic_load_int(m.pause):
             return pos
         n = 0
+        line_end = False
         while pos < end:
             word = m.corpus[pos]
             pos += 1
             w.pending += 1
             if word == EOS_ID:
+                line_end = True
                 break
+            if word >= m.vocab_size:
+                w.doc = word
+                continue
             if m.keep_prob != NULL and m.keep_prob[word] < rng_unit(&w.rng):
                 continue
             w.sentence[n] = word
@@ -239,13 +316,15 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
                 break
         if w.pending > ALPHA_UPDATE_WORDS:
             fold_pending(m, w)
-        if n > 1:   # a lone word has no context in either model
+        if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
             if m.cbow:
                 train_sentence_cbow(m, w, n)
             elif m.batch:
                 train_sentence_sg_batch(m, w, n)
             else:
                 train_sentence_sg(m, w, n)
+        if line_end:
+            w.doc = -1
     fold_pending(m, w)
     return pos
 
@@ -308,6 +387,7 @@ cdef class WorkerState:
         self.w.contexts = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
         self.w.block = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
         self.w.rng = seed
+        self.w.doc = -1
         self.w.pending = 0
         self.w.alpha = 0
         self.w.loss = 0
@@ -372,13 +452,16 @@ cdef class Kernel:
                  alias_prob, alias_idx, keep_prob,
                  const cnp.int32_t[::1] corpus not None,
                  float start_alpha, double total_words, min_alpha=None,
-                 bint private_paths=False, bint batch=False):
+                 bint private_paths=False, bint batch=False, int64_t docs=0, bint frozen=False):
         """min_alpha: None for C's schedule (start * (1 - progress), floored
         at start * 1e-4); else the end point X of start - (start - X) * progress,
         never below X.  private_paths: skip-gram HS trains each centre
         word's path in a per-thread copy (train_sentence_sg); worth it only
         with several threads.  batch: the batched skip-gram kernel (skip-gram
-        with negative sampling only, no hierarchical softmax)."""
+        with negative sampling only, no hierarchical softmax).  docs: the
+        last `docs` rows of syn0 are documents' (paragraph vectors), ids
+        from syn0's rows - docs on in the corpus.  frozen: only those rows
+        train (inference; the pair kernel)."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
@@ -387,6 +470,8 @@ cdef class Kernel:
         cdef cnp.uint32_t[::1] ap
         if batch and (cbow or hs or not negative):
             raise ValueError("the batched kernel is skip-gram with negative sampling only")
+        if not 0 <= docs < syn0.shape[0] or frozen and (batch or not docs):
+            raise ValueError("frozen training needs documents and the pair kernel")
         memset(&self.m, 0, sizeof(Shared))
         self._refs = (syn0, syn1, syn1neg, exp_table, codes, points, codelens,
                       alias_prob, alias_idx, keep_prob, corpus)
@@ -394,7 +479,9 @@ cdef class Kernel:
         self._pause = np.zeros(1, dtype=np.intc)
         sig = np.asarray(exp_table, dtype=np.float64)
         self._loss_table = np.concatenate([-np.log(sig), -np.log1p(-sig)]).astype(np.float32)
-        self.m.vocab_size = syn0.shape[0]
+        self.m.vocab_size = syn0.shape[0] - docs
+        self.m.docs = docs
+        self.m.frozen = 1 if frozen else 0
         self.m.size = syn0.shape[1]
         self.m.syn0 = &syn0[0, 0]
         self.m.window = window
@@ -437,7 +524,7 @@ cdef class Kernel:
         self.m.total_words = total_words
         self.m.words_done = &self._done[0]
         self.m.pause = &self._pause[0]
-        self.m.private_paths = 1 if (private_paths and hs and not cbow) else 0
+        self.m.private_paths = 1 if (private_paths and hs and not cbow and not frozen) else 0
         self.m.batch = 1 if batch else 0
 
     @property
@@ -452,7 +539,7 @@ cdef class Kernel:
     @property
     def batch_rows(self):
         """Context rows of one batched block step a WorkerState needs (0: pair kernel)."""
-        return min(2 * self.m.window, BATCH_CONTEXTS) if self.m.batch else 0
+        return min(2 * self.m.window + (1 if self.m.docs else 0), BATCH_CONTEXTS) if self.m.batch else 0
 
     @property
     def batch(self):
@@ -463,10 +550,12 @@ cdef class Kernel:
         """Rows of the private path copy a WorkerState needs (0: none)."""
         return self.m.max_codelen if self.m.private_paths else 0
 
-    def begin_epoch(self, WorkerState state not None):
+    def begin_epoch(self, WorkerState state not None, done=None):
         """A worker starting its share of an epoch takes the learning rate
-        of the words done so far, and its loss starts from zero."""
-        state.w.alpha = alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
+        of the words done so far (or after *done* words: the epoch's start,
+        which frozen training keeps for the whole epoch, whatever the other
+        workers did meanwhile), and its loss starts from zero."""
+        state.w.alpha = alpha_at(&self.m, w2v_atomic_load(self.m.words_done) if done is None else done)
         state.w.loss = 0
         state.w.examples = 0
 
