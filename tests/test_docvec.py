@@ -21,9 +21,9 @@ from w2v.corpus import TextSource, count_corpus
 from w2v.errors import W2VError
 from w2v.model import Model
 from w2v.trainer import Trainer, plan
-from mpitest import needs_mpi, run_mpi
-from w2vtest import assert_one_line_error, console_script, read_binary_vectors, read_text_vectors
-from test_model_state import _run, _stop_when_training, reference
+from mpitest import run_mpi
+from w2vtest import (assert_one_line_error, console_script, read_binary_vectors, read_text_vectors, reference,
+                     start_train, stop_when_training)
 
 DOCS = b"d1 a b c a e\nd2 d a b f\n\nd1 b c d a c\nd3 e f a b\nd4 a\nd5\n"
 
@@ -165,7 +165,7 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, w2v_cli):
             "3", "-binary", "1", "-debug", "1", "-cbow", "0"]
     full = w2v_cli("train", *args, "-output", "full.bin")
     assert full.returncode == 0, str(full)
-    rc, err = _stop_when_training(_run([*args, "-output", "part.bin", "-checkpoint", "ck.w2vm"], tmp_path),
+    rc, err = stop_when_training(start_train([*args, "-output", "part.bin", "-checkpoint", "ck.w2vm"], tmp_path),
                                   signal.SIGINT, 1, 0.1)
     assert rc == 130, err
     ck = w2v.Model.load(str(tmp_path / "ck.w2vm"))
@@ -222,7 +222,6 @@ def test_model_file_documents_are_checked(tmp_path):
         w2v.Model.load(str(tmp_path / "bad.w2vm"))
 
 
-@needs_mpi
 def test_several_processes_are_refused(tmp_path):
     (tmp_path / "t.txt").write_bytes(DOCS * 3)
     res = run_mpi([console_script(), "train", "-train", "t.txt", "-output", "v.txt", "-min-count", "1",

@@ -24,6 +24,7 @@ import random
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
@@ -331,3 +332,150 @@ class NegativeDraws:
         if i == 0:
             i = 1 + self.rng.below(self.V - 1)
         return i
+
+
+# ------------------------------------------------------------------ an independent reference
+def softplus(x: float) -> float:
+    return max(x, 0.0) + float(np.log1p(np.exp(-abs(x))))
+
+
+def reference(ids, V, D, *, cbow, hs, negative, iters, seed=1, alpha=None, syn0=None, syn1neg=None, docs=0,
+              frozen=False):
+    """word2vec's updates for one thread, window 1, no subsampling, written
+    out in float32 numpy with the kernel's random draws, returning the
+    matrices and the mean loss per example of each epoch.  The loss of a
+    target with dot f and label l is -log P(l | f): from C's sigmoid table
+    for |f| <= 6 (where the gradient uses it), log(1 + e^-+f) outside.
+
+    *docs*: paragraph vectors, ids V.. V + docs - 1 are documents (rows of
+    syn0 after the words'), each the context of every word of its line
+    after the window (skip-gram) or one more row of the mean (CBOW);
+    *frozen*: only the documents' rows change (inference)."""
+    from w2v import _tables
+    from w2v.model import stream_seed
+
+    f32 = np.float32
+    ids = np.asarray(ids)
+    counts = np.bincount(ids[ids < V], minlength=V).astype(np.int64)
+    table = _tables.exp_table()
+    sig = table.astype(np.float64)
+    loss_table = np.concatenate([-np.log(sig), -np.log1p(-sig)]).astype(np.float32)
+    syn0 = _tables.init_syn0(V + docs, D, seed) if syn0 is None else syn0.copy()
+    syn1 = np.zeros((V, D), f32)
+    syn1neg = np.zeros((V, D), f32) if syn1neg is None else syn1neg.copy()
+    if hs:
+        codes, points, lens = _tables.huffman(counts)
+    rng = SplitMix(stream_seed(seed, 0))
+    draw = NegativeDraws(counts, rng)
+    start = f32(alpha if alpha is not None else (0.05 if cbow else 0.025))
+    total = iters * len(ids) + 1
+
+    def index(f):
+        return int((f + f32(6)) * f32(83))
+
+    def label_loss(f, label):
+        if -6 <= f <= 6:
+            return float(loss_table[index(f) + (0 if label else 1000)])
+        return softplus(-f if label else f)
+
+    def train_target(l1, word, neu1e, alpha):
+        loss = 0.0
+        if hs:
+            for d in range(lens[word]):
+                l2 = syn1[points[word, d]]
+                f = f32(np.dot(l1, l2))
+                loss += label_loss(f, 1 - codes[word, d])
+                if f <= -6 or f >= 6:
+                    continue
+                g = (f32(1) - f32(codes[word, d]) - table[index(f)]) * alpha
+                neu1e += g * l2
+                if not frozen:
+                    l2 += g * l1
+        if negative:
+            targets = [word]
+            for _ in range(negative):
+                t = draw()
+                if t != word:
+                    targets.append(t)
+            # rows of distinct targets do not interact (dots first); a row
+            # drawn twice sees its first update: sequential either way here
+            for j, t in enumerate(targets):
+                label = 1 if j == 0 else 0
+                f = f32(np.dot(l1, syn1neg[t]))
+                loss += label_loss(f, label)
+                if f > 6:
+                    g = (f32(label) - 1) * alpha
+                elif f < -6:
+                    g = f32(label) * alpha
+                else:
+                    g = (f32(label) - table[index(f)]) * alpha
+                neu1e += g * syn1neg[t]
+                if not frozen:
+                    syn1neg[t] += g * l1
+        return loss
+
+    losses, done = [], 0
+    for _ in range(iters):
+        alpha = max(start * f32(1.0 - done / total), start * f32(1e-4))
+        pos = pending = 0
+        loss, examples = 0.0, 0
+        while pos < len(ids):
+            sent, doc = [], None
+            while pos < len(ids):
+                w = int(ids[pos])
+                pos += 1
+                pending += 1
+                if w == 0:
+                    break
+                if w >= V:
+                    doc = w
+                else:
+                    sent.append(w)
+            if len(sent) > 1 or sent and doc is not None:
+                for a, word in enumerate(sent):
+                    rng.below(1)                     # the dynamic window (1 - 0 = 1)
+                    ctx = [sent[c] for c in (a - 1, a + 1) if 0 <= c < len(sent)]
+                    if cbow:
+                        rows = ctx + ([doc] if doc is not None else [])
+                        neu1 = (sum((syn0[r] for r in rows), np.zeros(D, f32)) / f32(len(rows))).astype(f32)
+                        neu1e = np.zeros(D, f32)
+                        loss += train_target(neu1, word, neu1e, alpha)
+                        examples += 1
+                        for r in (rows if not frozen else rows[len(ctx):]):
+                            syn0[r] += neu1e
+                    else:
+                        for r in (ctx if not frozen else []) + ([doc] if doc is not None else []):
+                            neu1e = np.zeros(D, f32)
+                            loss += train_target(syn0[r].copy(), word, neu1e, alpha)
+                            examples += 1
+                            syn0[r] += neu1e
+        done += pending
+        losses.append(loss / examples)
+    return syn0, syn1, syn1neg, losses
+
+
+# ------------------------------------------------------------------ a run stopped by a signal
+def start_train(args, cwd):
+    """``w2v train ARGS`` started in *cwd*, its output piped."""
+    return subprocess.Popen([console_script(), "train", *map(str, args)], cwd=str(cwd),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stop_when_training(proc, sig, after_epoch_lines=0, delay=0.0):
+    """Wait for the vocabulary line (and *after_epoch_lines* epoch lines),
+    then *delay* s, then send *sig*; returns (rc, stderr)."""
+    seen, epochs = b"", 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        assert line, seen
+        seen += line
+        epochs += line.startswith(b"epoch ")
+        if b"Words in train file" in seen and epochs >= after_epoch_lines:
+            break
+    time.sleep(delay)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert out == b""
+    return proc.returncode, (seen + err).decode()
