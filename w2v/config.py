@@ -21,6 +21,11 @@ MAX_VOCAB_ENTRIES = 21_000_000
 # compute-accuracy.c's threshold).
 LOOKUP_N = 40
 ACCURACY_THRESHOLD = 30000
+# The objective at epoch ends (w2v.objective): one sampled example per this
+# many corpus words (its evaluation then costs under 1 % of an epoch), at least
+# the first, at most the second number of examples.
+OBJECTIVE_WORDS_PER_EXAMPLE = 400
+OBJECTIVE_EXAMPLES = (2_000, 100_000)
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 ANALOGY_METHOD = ANALOGY_METHODS[0]
 

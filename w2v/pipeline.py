@@ -147,7 +147,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         sync = TrainerSync(world, model, job.sync_every, checkpoint=checkpoint, job_words=model.progress.job_words)
         checkpoint = None
     trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter, callbacks=callbacks,
-                      checkpoint=checkpoint, sync=sync, stop_signals=stop_signals)
+                      checkpoint=checkpoint, sync=sync, stop_signals=stop_signals,
+                      objective_key=0 if world is None else world.rank)
     try:
         model = trainer.run()
     except KeyboardInterrupt as exc:

@@ -266,6 +266,13 @@ class TrainerSync:
             self._round(trainer, False)
         self.at_barrier = False
 
+    def total(self, values: Sequence[float]) -> List[float]:
+        """The sums of *values* over the ranks (every rank calls it)."""
+        send = np.asarray(values, dtype=np.float64)
+        recv = np.empty_like(send)
+        self.dist.comm.Allreduce(send, recv, op=self.rs.MPI.SUM)
+        return [float(x) for x in recv]
+
     def summary(self) -> str:
         st = self.rs.stats
         return (f"MPI: {st.rounds} rounds, {st.averages} averages, {st.bytes / 1e6:.1f} MB averaged, "
