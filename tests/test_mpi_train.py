@@ -276,3 +276,30 @@ def test_continue_on_two_ranks_with_periodic_checkpoints(planted2, tmp_path):
     assert_one_line_error(w2v_mpi(tmp_path, "-continue", "v.bin", "-train", corpus, "-output", "u.bin"),
                           contains="not a w2v model")
     assert not (tmp_path / "u.bin").exists()
+
+
+def test_objective_is_over_every_ranks_sample(planted2, tmp_path):
+    """The objective of a 2-rank run: each rank's sample of its own share,
+    summed over the ranks (the matrices are identical at the epoch barrier)."""
+    from w2v.corpus import encode_corpus
+    from w2v.io import iter_text
+    from w2v.objective import Objective
+
+    folder, groups = planted2
+    r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", "-save-model", "m.w2vm",
+                *BASE[:-4], "-debug", "1", "-threads", "1", "-sync-every", "0.05")
+    assert r.returncode == 0, r
+    lines = [ln for ln in r.err_lines if ln.startswith("epoch ")]
+    assert len(lines) == 3 and all(", objective " in ln and "workers waited" in ln for ln in lines), r
+    model = Model.load(str(tmp_path / "m.w2vm"), mmap=False)
+    assert len(model.objectives) == 3 and model.objectives[2] < model.objectives[0]
+    assert [float(ln.split("objective ")[1].split(",")[0]) for ln in lines] == \
+        pytest.approx(model.objectives, abs=6e-5)
+    loss = n = 0
+    for rank in range(2):
+        share = b"".join(iter_text([str(folder / "corpus.txt")], share=(rank, 2)))
+        (tmp_path / f"share{rank}.txt").write_bytes(share)
+        ids = encode_corpus(str(tmp_path / f"share{rank}.txt"), model.vocab).ids
+        part, k = Objective(model, ids, key=rank).total()
+        loss, n = loss + part, n + k
+    assert model.objectives[-1] == pytest.approx(loss / n, rel=1e-6)
