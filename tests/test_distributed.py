@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from w2v import distributed as D
+from w2v.distributed import launch
 from w2v.corpus import count_corpus
 from w2v.io import iter_blocks
 from w2v.vocab import EOS
@@ -156,13 +157,13 @@ def test_one_process_never_imports_mpi4py(tmp_path):
 
 def test_default_threads_share_the_node(monkeypatch):
     d = D.Dist(comm=None, MPI=None, rank=1, size=4, local_rank=1, local_size=2)
-    monkeypatch.setattr(D, "node_cores", lambda: 16)
-    monkeypatch.setattr(D, "available_cores", lambda: 16)
+    monkeypatch.setattr(launch, "node_cores", lambda: 16)
+    monkeypatch.setattr(launch, "available_cores", lambda: 16)
     assert d.default_threads() == 8            # 16 cores, 2 ranks on this node
-    monkeypatch.setattr(D, "available_cores", lambda: 4)
+    monkeypatch.setattr(launch, "available_cores", lambda: 4)
     assert d.default_threads() == 4            # the launcher pinned the rank to 4 cores
-    monkeypatch.setattr(D, "available_cores", lambda: 3)
-    monkeypatch.setattr(D, "node_cores", lambda: 3)
+    monkeypatch.setattr(launch, "available_cores", lambda: 3)
+    monkeypatch.setattr(launch, "node_cores", lambda: 3)
     d.local_size = 8
     assert d.default_threads() == 1
 

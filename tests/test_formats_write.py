@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import w2v
-from w2v import _tables, vectors
+from w2v import _tables, formats, vectors
 from w2v.corpus import count_corpus
 from w2v.classes import kmeans_classes
 from w2vtest import C_WORD2VEC, DATA, planted_corpus, read_binary_vectors, read_text_vectors
@@ -116,7 +116,7 @@ def test_failed_write_leaves_no_file_and_keeps_old_one(tmp_path, monkeypatch):
                 raise RuntimeError("disk on fire")
             return b"x\n"
 
-    monkeypatch.setattr(vectors, "_vecio", Boom)
+    monkeypatch.setattr(formats, "_vecio", Boom)
     with pytest.raises(RuntimeError):
         vectors.save_word2vec(str(path), [b"w"] * 5000, np.zeros((5000, 2), np.float32), binary=False)
     assert calls == [0, 4096]

@@ -25,14 +25,15 @@ class Update:
     architectures: Tuple[str, ...]     # "sg" (skip-gram), "cbow"
     losses: Tuple[str, ...]            # "ns", "hs", "ns+hs" (see :func:`loss`)
     default: bool                      # chosen when -batch is not given and it applies
+    what: str                          # what it trains, for the message of a -batch it refuses
     summary: str
 
 
 UPDATES = (
-    Update("batch", True, ("sg",), ("ns",), True,
+    Update("batch", True, ("sg",), ("ns",), True, "skip-gram",
            "batched skip-gram: one draw of negatives per centre word, shared by its window, "
            "trained as small matrix blocks"),
-    Update("pair", False, ("sg", "cbow"), ("ns", "hs", "ns+hs"), True,
+    Update("pair", False, ("sg", "cbow"), ("ns", "hs", "ns+hs"), True, "skip-gram or CBOW",
            "word2vec.c's pair-by-pair updates"),
 )
 
@@ -65,7 +66,7 @@ def refusal(batch: int) -> str:
     """The message for a -batch value that does not apply to the flags."""
     ok = [u for u in UPDATES if u.batched == bool(batch)]
     u = ok[0]
-    return (f"-batch {int(batch)} is {u.summary.split(':')[0]} "
+    return (f"-batch {int(batch)} is {u.what} "
             f"{'with ' + ' or '.join(_loss_names[x] for x in u.losses)} only: use it with "
             f"{' '.join(_flags(u))}")
 
