@@ -144,7 +144,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         from .distributed import TrainerSync
 
         # several processes checkpoint together, at a round (the synchroniser writes)
-        sync = TrainerSync(world, model, job.sync_every, checkpoint=checkpoint, job_words=model.progress.job_words)
+        sync = TrainerSync(world, model, job.sync_every, words=job.sync_words, checkpoint=checkpoint,
+                           job_words=model.progress.job_words)
         checkpoint = None
     trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter, callbacks=callbacks,
                       checkpoint=checkpoint, sync=sync, stop_signals=stop_signals,
@@ -156,6 +157,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         stopped = interrupted(trainer.model, job, 128 + getattr(exc, "signum", 2), command)
         stopped.collective = world is not None
         raise stopped from None
+    if trainer.worker_seconds:
+        reporter.info(trainer.wait_summary())
     if sync is not None:
         reporter.info(sync.summary(), level=2)
 

@@ -107,6 +107,9 @@ class Sync(Protocol):
       others and raises :class:`w2v.errors.Stopped`.
     * ``epoch_end(trainer)``: this trainer finished the epoch; returns when
       every trainer has (the epoch barrier).
+    * ``due_words()``: the words done at which a round is due (0: none):
+      the workers pause by themselves there (within the kernel's
+      10,000-word counter updates), without waiting for the next look.
     * ``total(values)``: the sums of *values* (floats) over every trainer,
       called by every trainer at each epoch end (after ``epoch_end``).
 
@@ -120,6 +123,8 @@ class Sync(Protocol):
     def sync(self, trainer: "Trainer", active: bool) -> None: ...
 
     def epoch_end(self, trainer: "Trainer") -> None: ...
+
+    def due_words(self) -> int: ...
 
     def total(self, values: Sequence[float]) -> List[float]: ...
 
@@ -193,6 +198,8 @@ class Trainer:
         self._epoch_words = 0
         self._wait = 0.0               # worker-seconds idle in this epoch
         self._idle_since: Optional[float] = None
+        self.waited = 0.0              # worker-seconds idle in this run's finished epochs ...
+        self.worker_seconds = 0.0      # ... of this many
         self.objective = Objective(self.model, ids, objective_key) if objective else None
 
     # ------------------------------------------------------------------ state
@@ -256,6 +263,8 @@ class Trainer:
             self.kernel.pause()
         finally:
             finished.append(time.monotonic())
+            if len(finished) == self._running:
+                self._all_done.set()
 
     def _due(self, now: float) -> bool:
         return bool(self.stop_signal) or bool(self.checkpoint and self.checkpoint.due(now)) or bool(
@@ -272,11 +281,13 @@ class Trainer:
                                     daemon=True)
                    for i in range(min(self.threads, len(queue)))]
         began = self._idle_end()
+        self.kernel.pause_at = self.sync.due_words() if self.sync is not None else 0
         try:
+            self._running, self._all_done = len(workers), threading.Event()
             for t in workers:
                 t.start()
             while any(t.is_alive() for t in workers):
-                time.sleep(POLL)
+                self._all_done.wait(POLL)
                 now = time.monotonic()
                 self._report(final=False)
                 if self._due(now):
@@ -383,12 +394,19 @@ class Trainer:
                          objective, self._wait)
         shown = f"objective {objective:.4f}, " if objective == objective else ""
         self.reporter.info(f"epoch {pr.epoch}/{pr.epochs}: loss {loss:.4f} per example, {shown}"
-                           f"{_rate(info.words_per_sec)} words/s, workers waited {self._wait:.2f} s")
+                           f"{_rate(info.words_per_sec)} words/s")
+        self.waited += self._wait
+        self.worker_seconds += self.threads * wall
         if self.checkpoint:
             self.checkpoint.write(model)
         for cb in self.callbacks:
             if cb(info) is False:
                 self.stopped = True
+
+    def wait_summary(self) -> str:
+        """The closing line on the workers' waits (epoch barriers, pauses)."""
+        share = 100.0 * self.waited / self.worker_seconds if self.worker_seconds else 0.0
+        return f"Workers waited {self.waited:.2f} s at epoch ends and pauses ({share:.1f} % of their time)"
 
     def _objective(self) -> float:
         """The objective on the run's sample (every process's, with a synchroniser)."""

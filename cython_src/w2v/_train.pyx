@@ -499,6 +499,16 @@ cdef class Kernel:
     def alpha(self):
         return alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
 
+    @property
+    def pause_at(self):
+        """> 0: the counter update that reaches this many words pauses the
+        workers (a synchroniser's round counted in words); 0: none."""
+        return self.m.pause_at
+
+    @pause_at.setter
+    def pause_at(self, int64_t value):
+        self.m.pause_at = value
+
     def pause(self):
         """Ask every worker to return at its next sentence start."""
         w2v_atomic_store_int(self.m.pause, 1)
