@@ -50,7 +50,8 @@ import _benchlib as bl  # noqa: E402
 from bench import COMMON, MODELS, VOCAB_DONE, train_flags  # noqa: E402
 
 PARTS = ("loss", "checkpoint", "quality", "modelfile")
-EPOCH_LINE = re.compile(r"epoch (\d+)/\d+: loss ([0-9.naninf]+) per example, ([0-9.]+)([Mk]) words/s")
+EPOCH_LINE = re.compile(r"epoch (\d+)/\d+: loss ([0-9.naninf]+) per example, (?:objective [0-9.naninf]+, )?"
+                        r"([0-9.]+)([Mk]) words/s")
 
 
 def shared(name: str) -> str:

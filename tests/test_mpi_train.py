@@ -129,7 +129,7 @@ def _pids_with(tag: str):
     return pids
 
 
-LONG_JOB = ("-output", "v.bin", "-size", "8", "-iter", "200", "-threads", "1", "-debug", "0")
+LONG_JOB = ("-output", "v.bin", "-size", "8", "-iter", "5000", "-threads", "1", "-debug", "0")
 
 
 def _job_and_rank1(folder, tmp_path, *extra, job=LONG_JOB, ready=None):
@@ -268,3 +268,57 @@ def test_continue_on_two_ranks_with_periodic_checkpoints(planted, tmp_path):
     assert_one_line_error(w2v_mpi(tmp_path, "-continue", "v.bin", "-train", corpus, "-output", "u.bin"),
                           contains="not a w2v model")
     assert not (tmp_path / "u.bin").exists()
+
+
+def test_objective_is_over_every_ranks_sample(planted2, tmp_path):
+    """The objective of a 2-rank run: each rank's sample of its own share,
+    summed over the ranks (the matrices are identical at the epoch barrier)."""
+    from w2v.corpus import encode_corpus
+    from w2v.io import iter_text
+    from w2v.objective import Objective
+
+    folder, groups = planted2
+    r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", "-save-model", "m.w2vm",
+                *BASE[:-4], "-debug", "1", "-threads", "1", "-sync-every", "0.05")
+    assert r.returncode == 0, r
+    lines = [ln for ln in r.err_lines if ln.startswith("epoch ")]
+    assert len(lines) == 3 and all(", objective " in ln for ln in lines), r
+    model = Model.load(str(tmp_path / "m.w2vm"), mmap=False)
+    assert len(model.objectives) == 3 and model.objectives[2] < model.objectives[0]
+    assert [float(ln.split("objective ")[1].split(",")[0]) for ln in lines] == \
+        pytest.approx(model.objectives, abs=6e-5)
+    loss = n = 0
+    for rank in range(2):
+        share = b"".join(iter_text([str(folder / "corpus.txt")], share=(rank, 2)))
+        (tmp_path / f"share{rank}.txt").write_bytes(share)
+        ids = encode_corpus(str(tmp_path / f"share{rank}.txt"), model.vocab).ids
+        part, k = Objective(model, ids, key=rank).total()
+        loss, n = loss + part, n + k
+    assert model.objectives[-1] == pytest.approx(loss / n, rel=1e-6)
+
+
+def _rounds(r) -> int:
+    line = [ln for ln in r.err_lines if ln.startswith("MPI: ")]
+    assert len(line) == 1, r
+    return int(line[0].split()[1])
+
+
+def test_rounds_are_counted_in_words(planted2, tmp_path):
+    """-sync-words N: a round after every N words of all ranks (each rank its
+    share), whatever the ranks' speed; -sync-every adds rounds by time."""
+    folder, groups = planted2
+    args = ["-train", folder / "corpus.txt", "-output", "v.bin", *BASE[:-4], "-debug", "2", "-threads", "1"]
+    r = w2v_mpi(tmp_path, *args, "-sync-words", "20000")
+    assert r.returncode == 0, r
+    total = int([ln for ln in r.err_lines if ln.startswith("Words in train file:")][0].split()[-1])
+    expected = 3 * total / 20000          # -iter 3
+    assert 0.7 * expected <= _rounds(r) <= 1.3 * expected + 3 * 2, (_rounds(r), expected)
+    # a round per epoch only (the barrier) when the words per round exceed the job
+    r = w2v_mpi(tmp_path, *args, "-sync-words", "1000000000")
+    assert r.returncode == 0 and _rounds(r) <= 3 * 2, r
+    # by time only (-sync-words 0): none due in this short run but the barriers
+    r = w2v_mpi(tmp_path, *args, "-sync-words", "0", "-sync-every", "1000")
+    assert r.returncode == 0 and _rounds(r) <= 3 * 2, r
+    # by time as well as by words: whichever comes first
+    r = w2v_mpi(tmp_path, *args, "-sync-words", "20000", "-sync-every", "1000")
+    assert r.returncode == 0 and 0.7 * expected <= _rounds(r), r

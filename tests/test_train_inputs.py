@@ -2,6 +2,8 @@
 ending a line; the same corpus as the files joined by hand."""
 from __future__ import annotations
 
+import pytest
+
 from w2vtest import assert_one_line_error, make_text
 
 COMMON = ["-size", "8", "-iter", "1", "-min-count", "2", "-threads", "1", "-debug", "0", "-seed", "3"]
@@ -35,7 +37,12 @@ def test_glob_without_match_and_stdin_mix(tmp_path, w2v_cli):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
-def test_sync_every_must_be_positive(tmp_path, w2v_cli):
+@pytest.mark.parametrize("flags,message", [
+    (["-sync-every", "-1"], "-sync-every must be a number of seconds >= 0 (got -1.0)"),
+    (["-sync-words", "-5"], "-sync-words must be an integer >= 0 (got -5)"),
+    (["-sync-words", "0"], "-sync-words 0 needs -sync-every SEC > 0: the ranks must meet by words or by time"),
+])
+def test_sync_flags_must_be_valid(tmp_path, w2v_cli, flags, message):
     (tmp_path / "a.txt").write_bytes(b"x y\n")
-    r = w2v_cli("train", "-train", "a.txt", "-output", "o.txt", "-sync-every", "0")
-    assert_one_line_error(r, contains="-sync-every must be a number of seconds > 0 (got 0.0)")
+    r = w2v_cli("train", "-train", "a.txt", "-output", "o.txt", *flags)
+    assert_one_line_error(r, contains=message)

@@ -83,8 +83,8 @@ def _source(corpus: Corpus) -> TextSource:
 
 def _with_log(callbacks: Sequence[Callable]) -> list:
     def to_log(info: EpochInfo) -> None:
-        log.info("epoch %d/%d: loss %.4f per example, %.0f words/s", info.epoch, info.epochs,
-                 info.loss, info.words_per_sec)
+        log.info("epoch %d/%d: loss %.4f per example, objective %.4f, %.0f words/s", info.epoch, info.epochs,
+                 info.loss, info.objective, info.words_per_sec)
     return [to_log, *callbacks]
 
 

@@ -21,6 +21,11 @@ MAX_VOCAB_ENTRIES = 21_000_000
 # compute-accuracy.c's threshold).
 LOOKUP_N = 40
 ACCURACY_THRESHOLD = 30000
+# The objective at epoch ends (w2v.objective): one sampled example per this
+# many corpus words (its evaluation then costs under 1 % of an epoch), at least
+# the first, at most the second number of examples.
+OBJECTIVE_WORDS_PER_EXAMPLE = 400
+OBJECTIVE_EXAMPLES = (2_000, 100_000)
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 ANALOGY_METHOD = ANALOGY_METHODS[0]
 
@@ -177,8 +182,11 @@ class TrainJob:
     continue_from: Optional[str] = None
     update_vocab: int = 0
     init_vectors: Optional[str] = None
-    # Under MPI (mpiexec -n K): seconds between the ranks' synchronisations.
-    sync_every: float = 0.25
+    # Under MPI (mpiexec -n K): a round of the ranks after this many words
+    # trained by all of them (0: none by words), and/or every this many
+    # seconds (0: none by time); given both, whichever comes first.
+    sync_words: int = 100_000
+    sync_every: float = 0.0
 
     def __post_init__(self) -> None:
         train = (self.train,) if isinstance(self.train, str) else tuple(self.train)
@@ -194,8 +202,12 @@ class TrainJob:
         _check(self.update_vocab in (0, 1), f"-update-vocab must be 0 or 1 (got {self.update_vocab})")
         _check(_is_number(self.checkpoint_every) and 0 < self.checkpoint_every < float("inf"),
                f"-checkpoint-every must be > 0 minutes (got {self.checkpoint_every})")
-        _check(_is_number(self.sync_every) and 0 < self.sync_every < float("inf"),
-               f"-sync-every must be a number of seconds > 0 (got {self.sync_every})")
+        _check(_is_number(self.sync_every) and 0 <= self.sync_every < float("inf"),
+               f"-sync-every must be a number of seconds >= 0 (got {self.sync_every})")
+        _check(_is_int(self.sync_words) and self.sync_words >= 0,
+               f"-sync-words must be an integer >= 0 (got {self.sync_words})")
+        _check(self.sync_words > 0 or self.sync_every > 0,
+               "-sync-words 0 needs -sync-every SEC > 0: the ranks must meet by words or by time")
         for name in ("output", "save_vocab", "read_vocab", "save_model", "save_context", "checkpoint",
                      "resume", "continue_from", "init_vectors"):
             v = getattr(self, name)

@@ -79,6 +79,9 @@ class Progress:
     fingerprint: str = ""           # of the training text
     streams: List[Stream] = field(default_factory=list)
     losses: List[float] = field(default_factory=list)     # per finished epoch, per example
+    # per finished epoch: the objective on the run's fixed sample (w2v.objective;
+    # every process's sample together), nan where it was not evaluated
+    objectives: List[float] = field(default_factory=list)
     seconds: float = 0.0            # training time so far
     runs: int = 0                   # training runs finished before this one
     # a checkpoint of K > 1 processes (mpiexec): every rank's own progress
@@ -96,6 +99,7 @@ class Progress:
         """Rank *rank*'s progress in a checkpoint of several processes."""
         pr = self.ranks[rank].own()
         pr.epochs, pr.epoch, pr.seconds, pr.runs = self.epochs, self.epoch, self.seconds, self.runs
+        pr.objectives = list(self.objectives)
         pr.job_words = self.job_words
         return pr
 
@@ -263,6 +267,12 @@ class Model:
         """Training loss per finished epoch (mean per example)."""
         return list(self.progress.losses)
 
+    @property
+    def objectives(self) -> List[float]:
+        """The objective per finished epoch (:mod:`w2v.objective`): the loss
+        of a fixed sample of examples against the model at the epoch's end."""
+        return list(self.progress.objectives)
+
     def _words(self) -> list:
         return [w.decode("utf-8", "replace") for w in self.vocab.words]
 
@@ -352,6 +362,7 @@ class Model:
         for name, dtype in _STREAM_ARRAYS:
             arrays["streams." + name] = np.array([getattr(s, name) for s in pr.streams], dtype=dtype)
         arrays["losses"] = np.array(pr.losses, dtype=np.float64)
+        arrays["objectives"] = np.array(pr.objectives, dtype=np.float64)
         meta = {
             "params": self.params.to_dict(),
             "progress": {"epochs": pr.epochs, "epoch": pr.epoch, "words_done": pr.words_done,
@@ -378,7 +389,12 @@ class Model:
             progress = Progress(epochs=int(p["epochs"]), epoch=int(p["epoch"]), words_done=int(p["words_done"]),
                                 corpus_words=int(p["corpus_words"]), fingerprint=str(p["fingerprint"]),
                                 seconds=float(p["seconds"]), runs=int(p.get("runs", 0)),
-                                losses=[float(x) for x in need("losses")])
+                                losses=[float(x) for x in need("losses")],
+                                objectives=[float(x) for x in f.arrays.get("objectives", ())])
+            missing = len(progress.losses) - len(progress.objectives)
+            if missing < 0:
+                raise ValueError("more objectives than epochs")
+            progress.objectives[:0] = [float("nan")] * missing     # a file written before objectives
             progress.streams = _streams({name: need("streams." + name) for name, _ in _STREAM_ARRAYS},
                                         progress.corpus_words)
             if not 0 <= progress.epoch <= progress.epochs or progress.words_done < 0:

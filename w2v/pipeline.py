@@ -148,10 +148,12 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         from .distributed import TrainerSync
 
         # several processes checkpoint together, at a round (the synchroniser writes)
-        sync = TrainerSync(world, model, job.sync_every, checkpoint=checkpoint, job_words=model.progress.job_words)
+        sync = TrainerSync(world, model, job.sync_every, words=job.sync_words, checkpoint=checkpoint,
+                           job_words=model.progress.job_words)
         checkpoint = None
     trainer = Trainer(model, corpus.ids, threads=threads, reporter=reporter, callbacks=callbacks,
-                      checkpoint=checkpoint, sync=sync, stop_signals=stop_signals)
+                      checkpoint=checkpoint, sync=sync, stop_signals=stop_signals,
+                      objective_key=0 if world is None else world.rank)
     try:
         model = trainer.run()
     except KeyboardInterrupt as exc:
@@ -159,6 +161,8 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         stopped = interrupted(trainer.model, job, 128 + getattr(exc, "signum", 2), command)
         stopped.collective = world is not None
         raise stopped from None
+    if trainer.worker_seconds:
+        reporter.info(trainer.wait_summary())
     if sync is not None:
         reporter.info(sync.summary(), level=2)
 
@@ -194,7 +198,8 @@ def infer(model: Model, source: TextSource, *, epochs: Optional[int] = None, alp
     threads = max(1, threads or available_cores())
     plan(docs, len(corpus.ids), threads, corpus.fingerprint)
     _streams_at_lines(docs, corpus.ids)
-    Trainer(docs, corpus.ids, threads=threads, reporter=reporter, stop_signals=stop_signals, frozen=True).run()
+    Trainer(docs, corpus.ids, threads=threads, reporter=reporter, stop_signals=stop_signals, frozen=True,
+            objective=False).run()
     return docs
 
 

@@ -40,6 +40,7 @@ import numpy as np
 from . import _tables, _train, kernels
 from .errors import Stopped
 from .model import Model, Progress
+from .objective import Objective
 from .progress import Reporter, fmt_duration
 
 POLL = 0.05          # seconds between the main thread's looks at the workers
@@ -59,6 +60,12 @@ class EpochInfo:
     alpha: float            # learning rate at the epoch's end
     seconds: float          # training time so far
     model: Model
+    # the objective at the epoch's end (w2v.objective: a fixed sample's loss,
+    # exact sigmoid; every process's sample together); nan when not evaluated
+    objective: float = float("nan")
+    # worker-seconds the workers spent idle in this epoch: waiting at the
+    # epoch barrier for other workers (and processes), and at pauses
+    wait_s: float = 0.0
 
 
 class Checkpointer:
@@ -100,6 +107,11 @@ class Sync(Protocol):
       others and raises :class:`w2v.errors.Stopped`.
     * ``epoch_end(trainer)``: this trainer finished the epoch; returns when
       every trainer has (the epoch barrier).
+    * ``due_words()``: the words done at which a round is due (0: none):
+      the workers pause by themselves there (within the kernel's
+      10,000-word counter updates), without waiting for the next look.
+    * ``total(values)``: the sums of *values* (floats) over every trainer,
+      called by every trainer at each epoch end (after ``epoch_end``).
 
     A synchroniser reads ``trainer.model``, ``trainer.words_done`` and
     ``trainer.stop_signal``, and may change the words-done count (which
@@ -111,6 +123,10 @@ class Sync(Protocol):
     def sync(self, trainer: "Trainer", active: bool) -> None: ...
 
     def epoch_end(self, trainer: "Trainer") -> None: ...
+
+    def due_words(self) -> int: ...
+
+    def total(self, values: Sequence[float]) -> List[float]: ...
 
 
 def build_kernel(model: Model, ids: np.ndarray, threads: int, frozen: bool = False) -> "_train.Kernel":
@@ -150,12 +166,16 @@ class Trainer:
       pause while :meth:`run` runs (in the main thread; none by default).
     * ``frozen``: only the documents' rows train (inference: words and
       outputs fixed, each epoch at one learning rate).
-    * ``reporter``: progress line and per-epoch lines on standard error."""
+    * ``reporter``: progress line and per-epoch lines on standard error.
+    * ``objective``: evaluate the objective at every epoch end
+      (:class:`w2v.objective.Objective`, its sample drawn here);
+      ``objective_key``: this process's number (its own sample)."""
 
     def __init__(self, model: Model, ids: np.ndarray, *, threads: int = 1,
                  reporter: Optional[Reporter] = None, callbacks: Sequence[Callable] = (),
                  checkpoint: Optional[Checkpointer] = None, sync: Optional[Sync] = None,
-                 stop_signals: Sequence[str] = (), frozen: bool = False) -> None:
+                 stop_signals: Sequence[str] = (), frozen: bool = False, objective: bool = True,
+                 objective_key: int = 0) -> None:
         pr = model.progress
         if len(pr.streams) == 0:
             raise ValueError("the model's progress has no work streams (use Progress.plan)")
@@ -182,6 +202,11 @@ class Trainer:
         self._errors: List[BaseException] = []
         self._epoch_start = time.monotonic()
         self._epoch_words = 0
+        self._wait = 0.0               # worker-seconds idle in this epoch
+        self._idle_since: Optional[float] = None
+        self.waited = 0.0              # worker-seconds idle in this run's finished epochs ...
+        self.worker_seconds = 0.0      # ... of this many
+        self.objective = Objective(self.model, ids, objective_key) if objective else None
 
     # ------------------------------------------------------------------ state
     def collect(self) -> None:
@@ -226,7 +251,7 @@ class Trainer:
         return loss / n if n else float("nan")
 
     # ------------------------------------------------------------------ work
-    def _work(self, queue: deque, lock: threading.Lock) -> None:
+    def _work(self, queue: deque, lock: threading.Lock, finished: List[float]) -> None:
         pr = self.model.progress
         try:
             while not self.kernel.paused:
@@ -243,6 +268,10 @@ class Trainer:
         except BaseException as exc:  # pragma: no cover - a bug, re-raised by run()
             self._errors.append(exc)
             self.kernel.pause()
+        finally:
+            finished.append(time.monotonic())
+            if len(finished) == self._running:
+                self._all_done.set()
 
     def _due(self, now: float) -> bool:
         return bool(self.stop_signal) or bool(self.checkpoint and self.checkpoint.due(now)) or bool(
@@ -254,13 +283,18 @@ class Trainer:
         pr = self.model.progress
         queue = deque(k for k, s in enumerate(pr.streams) if not s.done)
         lock = threading.Lock()
-        workers = [threading.Thread(target=self._work, args=(queue, lock), name=f"w2v-train-{i}", daemon=True)
+        finished: List[float] = []
+        workers = [threading.Thread(target=self._work, args=(queue, lock, finished), name=f"w2v-train-{i}",
+                                    daemon=True)
                    for i in range(min(self.threads, len(queue)))]
+        began = self._idle_end()
+        self.kernel.pause_at = self.sync.due_words() if self.sync is not None else 0
         try:
+            self._running, self._all_done = len(workers), threading.Event()
             for t in workers:
                 t.start()
             while any(t.is_alive() for t in workers):
-                time.sleep(POLL)
+                self._all_done.wait(POLL)
                 now = time.monotonic()
                 self._report(final=False)
                 if self._due(now):
@@ -274,8 +308,21 @@ class Trainer:
                     t.join()
             self.kernel.unpause()
             self.collect()
+            ended = time.monotonic()
+            # workers done before the others (or never started: fewer streams left than threads)
+            self._wait += sum(ended - f for f in finished) + (self.threads - len(finished)) * (ended - began)
+            self._idle_since = ended
         if self._errors:
             raise self._errors[0]
+
+    def _idle_end(self) -> float:
+        """Now; the time since the workers last stopped counts as every
+        worker's wait (a pause, the epoch barrier)."""
+        now = time.monotonic()
+        if self._idle_since is not None:
+            self._wait += self.threads * (now - self._idle_since)
+            self._idle_since = None
+        return now
 
     def _check_stop(self) -> None:
         """At a pause: a requested stop ends training here (with a
@@ -309,6 +356,7 @@ class Trainer:
                 self._check_stop()
                 self._epoch_start = time.monotonic()
                 self._epoch_words = pr.words_done
+                self._wait, self._idle_since = 0.0, None
                 while not all(s.done for s in pr.streams):
                     self._run_units()
                     pr.seconds = base + time.monotonic() - start
@@ -334,9 +382,11 @@ class Trainer:
         model, pr = self.model, self.model.progress
         if self.sync is not None:
             self.sync.epoch_end(self)
+        self._idle_end()
         loss = self.running_loss()
         wall = max(time.monotonic() - self._epoch_start, 1e-9)
         words = pr.words_done - self._epoch_words
+        objective = self._objective()
         # the epoch's end in as few steps as possible (a stop signal may come
         # between any two): streams back to their starts, then the epoch count
         for st in self.states:
@@ -344,16 +394,35 @@ class Trainer:
         for s in pr.streams:
             s.pos, s.begun, s.loss, s.examples = s.start, False, 0.0, 0
         pr.losses.append(loss)
+        pr.objectives.append(objective)
         pr.epoch += 1
         pr.seconds = seconds
-        info = EpochInfo(pr.epoch, pr.epochs, loss, words / wall, float(self.kernel.alpha), seconds, model)
-        self.reporter.info(f"epoch {pr.epoch}/{pr.epochs}: loss {loss:.4f} per example, "
+        info = EpochInfo(pr.epoch, pr.epochs, loss, words / wall, float(self.kernel.alpha), seconds, model,
+                         objective, self._wait)
+        shown = f"objective {objective:.4f}, " if objective == objective else ""
+        self.reporter.info(f"epoch {pr.epoch}/{pr.epochs}: loss {loss:.4f} per example, {shown}"
                            f"{_rate(info.words_per_sec)} words/s")
+        self.waited += self._wait
+        self.worker_seconds += self.threads * wall
         if self.checkpoint:
             self.checkpoint.write(model)
         for cb in self.callbacks:
             if cb(info) is False:
                 self.stopped = True
+
+    def wait_summary(self) -> str:
+        """The closing line on the workers' waits (epoch barriers, pauses)."""
+        share = 100.0 * self.waited / self.worker_seconds if self.worker_seconds else 0.0
+        return f"Workers waited {self.waited:.2f} s at epoch ends and pauses ({share:.1f} % of their time)"
+
+    def _objective(self) -> float:
+        """The objective on the run's sample (every process's, with a synchroniser)."""
+        if self.objective is None:
+            return float("nan")
+        loss, n = self.objective.total(self.threads)
+        if self.sync is not None:
+            loss, n = self.sync.total([loss, float(n)])
+        return loss / n if n else float("nan")
 
     # ------------------------------------------------------------------ progress line
     def _report(self, final: bool) -> None:

@@ -12,7 +12,7 @@ from libc.math cimport exp, log1p
 
 from w2v._common cimport (
     EXP_TABLE_SIZE, MAX_EXP, EXP_INDEX_FACTOR, EOS_ID,
-    w2v_atomic_add, rng_next, rng_below, w2v_prefetch_row,
+    w2v_atomic_add, w2v_atomic_store_int, rng_next, rng_below, w2v_prefetch_row,
 )
 
 
@@ -49,6 +49,7 @@ cdef struct Shared:
     double total_words              # iter * corpus length (+1 like C)
     int64_t *words_done             # shared progress counter
     int *pause                      # set by the main thread: workers return at a sentence end
+    int64_t pause_at                # > 0: the counter update reaching it sets pause
     int private_paths               # skip-gram HS: train each centre word's path in a private copy
     int batch                       # skip-gram NS: the batched kernel (shared negatives per centre word)
 
@@ -92,6 +93,8 @@ cdef inline void fold_pending(const Shared *m, Worker *w) noexcept nogil:
     that no document's updates depend on the other threads' progress."""
     cdef int64_t done = w2v_atomic_add(m.words_done, w.pending)
     w.pending = 0
+    if m.pause_at > 0 and done >= m.pause_at:
+        w2v_atomic_store_int(m.pause, 1)
     if not m.frozen:
         w.alpha = alpha_at(m, done)
 

@@ -33,7 +33,7 @@ from w2v._common cimport (
 )
 from w2v._train cimport (
     Shared, Worker, alpha_at, fold_pending, table_index, label_loss, path_of, draw_negative,
-    ns_step, window_bounds, draw_targets, BATCH_CONTEXTS,
+    ns_step, window_bounds, draw_targets, softplus, BATCH_CONTEXTS,
 )
 
 cnp.import_array()
@@ -588,6 +588,16 @@ cdef class Kernel:
     def alpha(self):
         return alpha_at(&self.m, w2v_atomic_load(self.m.words_done))
 
+    @property
+    def pause_at(self):
+        """> 0: the counter update that reaches this many words pauses the
+        workers (a synchroniser's round counted in words); 0: none."""
+        return self.m.pause_at
+
+    @pause_at.setter
+    def pause_at(self, int64_t value):
+        self.m.pause_at = value
+
     def pause(self):
         """Ask every worker to return at its next sentence start."""
         w2v_atomic_store_int(self.m.pause, 1)
@@ -598,3 +608,94 @@ cdef class Kernel:
     @property
     def paused(self):
         return bool(w2v_atomic_load_int(self.m.pause))
+
+
+cdef inline double exact_label_loss(float f, int label) noexcept nogil:
+    """-log P(label | f) with the exact sigmoid."""
+    return softplus(-f if label else f)
+
+
+cdef double objective_loop(const float *syn0, const float *syn1, const float *syn1neg, int D,
+                           const int32_t *targets, const int32_t *inputs, const int64_t *offsets,
+                           int64_t n, const int32_t *negs, int negative,
+                           const uint8_t *codes, const int32_t *points, const int32_t *codelens,
+                           int max_codelen, float *h) noexcept nogil:
+    """The kernel's loss, exact sigmoid, summed over n examples: example i's
+    input is the mean of the syn0 rows inputs[offsets[i]:offsets[i + 1]]
+    (one row for skip-gram, the window for CBOW), its outputs the Huffman
+    path of targets[i] (syn1 != NULL) and negative sampling's targets[i]
+    (label 1) and negs[i, :] (label 0; -1: skipped, like a draw equal to
+    the word)."""
+    cdef int64_t i, k
+    cdef int d, cw
+    cdef int32_t word, t
+    cdef const float *l1
+    cdef const uint8_t *code
+    cdef const int32_t *point
+    cdef double loss = 0
+    for i in range(n):
+        word = targets[i]
+        cw = <int>(offsets[i + 1] - offsets[i])
+        if cw == 1:
+            l1 = syn0 + <int64_t>inputs[offsets[i]] * D
+        else:
+            memset(h, 0, D * sizeof(float))
+            for k in range(offsets[i], offsets[i + 1]):
+                w2v_axpy(1.0, syn0 + <int64_t>inputs[k] * D, h, D)
+            w2v_scale(<float>1.0 / cw, h, D)
+            l1 = h
+        if syn1 != NULL:
+            code = codes + <int64_t>word * max_codelen
+            point = points + <int64_t>word * max_codelen
+            for d in range(codelens[word]):
+                loss += exact_label_loss(w2v_dot(l1, syn1 + <int64_t>point[d] * D, D), 1 - code[d])
+        if syn1neg != NULL:
+            loss += exact_label_loss(w2v_dot(l1, syn1neg + <int64_t>word * D, D), 1)
+            for d in range(negative):
+                t = negs[i * negative + d]
+                if t >= 0:
+                    loss += exact_label_loss(w2v_dot(l1, syn1neg + <int64_t>t * D, D), 0)
+    return loss
+
+
+def objective_sum(const cnp.float32_t[:, ::1] syn0 not None, syn1, syn1neg,
+                  const cnp.int32_t[::1] targets not None, const cnp.int32_t[::1] inputs not None,
+                  const cnp.int64_t[::1] offsets not None, negs, codes, points, codelens):
+    """The loss of the examples (see objective_loop) summed, without the GIL.
+    syn1 with codes, points, codelens (the Huffman tree) for hierarchical
+    softmax, syn1neg with negs (examples x negative, int32) for negative
+    sampling; None for a loss the model does not train."""
+    cdef int64_t n = targets.shape[0]
+    cdef int D = syn0.shape[1], negative = 0, max_codelen = 0
+    cdef const cnp.float32_t[:, ::1] s1
+    cdef const cnp.float32_t[:, ::1] sn
+    cdef const cnp.int32_t[:, ::1] ng
+    cdef const cnp.uint8_t[:, ::1] cd
+    cdef const cnp.int32_t[:, ::1] pt
+    cdef const cnp.int32_t[::1] cl
+    cdef const float *p1 = NULL
+    cdef const float *pn = NULL
+    cdef const int32_t *pneg = NULL
+    cdef const uint8_t *pcd = NULL
+    cdef const int32_t *ppt = NULL
+    cdef const int32_t *pcl = NULL
+    cdef double total
+    if offsets.shape[0] != n + 1 or (n and (offsets[0] != 0 or offsets[n] != inputs.shape[0])):
+        raise ValueError("offsets do not match the examples")
+    if n == 0:
+        return 0.0
+    cdef cnp.ndarray[cnp.float32_t, ndim=1] h = np.zeros(max(D, 1), dtype=np.float32)
+    if syn1 is not None:
+        s1, cd, pt, cl = syn1, codes, points, codelens
+        p1, pcd, ppt, pcl, max_codelen = &s1[0, 0], &cd[0, 0], &pt[0, 0], &cl[0], cd.shape[1]
+    if syn1neg is not None:
+        sn, ng = syn1neg, negs
+        if ng.shape[0] != n:
+            raise ValueError("one row of negatives per example")
+        pn, negative = &sn[0, 0], ng.shape[1]
+        if negative:
+            pneg = &ng[0, 0]
+    with nogil:
+        total = objective_loop(&syn0[0, 0], p1, pn, D, &targets[0], &inputs[0], &offsets[0], n, pneg,
+                               negative, pcd, ppt, pcl, max_codelen, <float *>h.data)
+    return total

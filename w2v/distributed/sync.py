@@ -189,7 +189,7 @@ class TrainerSync:
 
     def __init__(self, dist: Dist, model, interval: float, gain: float = 1.0,
                  chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS, checkpoint=None,
-                 job_words: int = 0) -> None:
+                 job_words: int = 0, words: int = 0) -> None:
         self.dist = dist
         self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows)
         self.rs.global_words = int(job_words)      # a resumed job's words so far
@@ -200,16 +200,23 @@ class TrainerSync:
         local = int(model.progress.corpus_words)
         total = dist.comm.allreduce(local)
         self.scale = local / total if total else 0.0
-        self.interval = float(interval)
-        self.next_at = time.monotonic() + self.interval
+        self.interval = float(interval)          # seconds between rounds (0: not by time)
+        self.next_at = time.monotonic() + self.interval if self.interval > 0 else float("inf")
+        # words between rounds: this rank's part of *words* done by all ranks
+        # (its share of the text), so that every rank reaches it together
+        self.round_words = max(1, int(round(words * self.scale))) if words > 0 else 0
         self.reported = int(model.progress.words_done)
         self.at_barrier = False
 
     # ---- the trainer's calls
     def due(self, now: float, words: int) -> bool:
-        """A round is due every ``interval`` seconds (*words*, this rank's
-        words done, is not used yet)."""
-        return now >= self.next_at
+        """A round is due when this rank has trained its part of the words
+        per round since the last one, or ``interval`` seconds after it."""
+        return now >= self.next_at or (self.round_words > 0 and words - self.reported >= self.round_words)
+
+    def due_words(self) -> int:
+        """The word count at which the next round is due (0: not by words)."""
+        return self.reported + self.round_words if self.round_words > 0 else 0
 
     def _round(self, trainer, active: bool) -> bool:
         done = trainer.words_done
@@ -233,7 +240,8 @@ class TrainerSync:
         self.at_barrier = not any_active
         if save:
             self.write_checkpoint(trainer, combined=True)
-        self.next_at = time.monotonic() + self.interval
+        if self.interval > 0:
+            self.next_at = time.monotonic() + self.interval
         return any_active
 
     def write_checkpoint(self, trainer, combined: bool = False) -> None:
@@ -265,6 +273,13 @@ class TrainerSync:
         while not self.at_barrier:
             self._round(trainer, False)
         self.at_barrier = False
+
+    def total(self, values: Sequence[float]) -> List[float]:
+        """The sums of *values* over the ranks (every rank calls it)."""
+        send = np.asarray(values, dtype=np.float64)
+        recv = np.empty_like(send)
+        self.dist.comm.Allreduce(send, recv, op=self.rs.MPI.SUM)
+        return [float(x) for x in recv]
 
     def summary(self) -> str:
         st = self.rs.stats
