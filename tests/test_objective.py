@@ -196,3 +196,20 @@ def test_epoch_info_and_the_epoch_line(planted, tmp_path):
     assert len(waits) == 1 and waits[0].endswith(" % of their time)"), res
     seconds, share = waits[0].split()[2], waits[0].split("(")[1].split()[0]
     assert float(seconds) >= 0 and 0 <= float(share) <= 100
+
+
+@pytest.mark.parametrize("flags", [["-cbow", "0"], ["-cbow", "1"], ["-cbow", "0", "-hs", "1", "-negative", "0"]],
+                         ids=["sg-ns", "cbow-ns", "sg-hs"])
+def test_paragraph_vectors_objective_is_over_word_examples(tmp_path, flags):
+    """With -sentence-vectors 1 the line's ID (an id past the vocabulary) is
+    never a centre, a context or a negative of the sample: the objective of
+    every epoch is a finite number and the run writes its vectors."""
+    lines = [f"_*{i} " + " ".join(f"w{(i * 7 + k) % 50}" for k in range(12)) for i in range(400)]
+    (tmp_path / "d.txt").write_text("\n".join(lines) + "\n")
+    r = run_w2v(["train", "-train", "d.txt", "-output", "v.txt", "-sentence-vectors", "1", "-size", "10",
+                 "-iter", "3", "-threads", "2", "-min-count", "1", "-debug", "1", *flags], cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    values = [float(line.split("objective ")[1].split(",")[0]) for line in r.stderr.decode().splitlines()
+              if line.startswith("epoch ")]
+    assert len(values) == 3 and all(math.isfinite(v) and v > 0 for v in values), values
+    assert (tmp_path / "v.txt").read_text().count("_*") == 400

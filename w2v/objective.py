@@ -42,6 +42,22 @@ def sample_size(corpus_words: int) -> int:
     return int(min(high, max(low, corpus_words // OBJECTIVE_WORDS_PER_EXAMPLE)))
 
 
+class _Words:
+    """The corpus ids as the sample sees them: a document ID (an id past the
+    vocabulary, -sentence-vectors 1) reads as a line end, so the sample holds
+    word examples only and windows stop at it as they do at the line's start."""
+
+    def __init__(self, ids: np.ndarray, vocab_size: int) -> None:
+        self.ids, self.V = ids, vocab_size
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        v = np.asarray(self.ids[index])
+        return np.where(v >= self.V, _EOS, v).astype(v.dtype, copy=False)
+
+
 class Sample:
     """A fixed sample of training examples: ``targets`` (the centre words),
     their inputs ``inputs[offsets[i]:offsets[i + 1]]`` and ``negs``
@@ -64,6 +80,7 @@ class Sample:
         n_ids = len(ids)
         want = sample_size(n_ids) if size is None else int(size)
         counts = np.asarray(vocab.counts, dtype=np.int64)
+        ids = _Words(ids, len(counts))
         keep = None
         if p.sample > 0:
             keep = np.asarray(_tables.keep_probabilities(counts, p.sample, vocab.train_words), dtype=np.float64)
