@@ -270,14 +270,14 @@ def test_continue_on_two_ranks_with_periodic_checkpoints(planted, tmp_path):
     assert not (tmp_path / "u.bin").exists()
 
 
-def test_objective_is_over_every_ranks_sample(planted2, tmp_path):
+def test_objective_is_over_every_ranks_sample(planted, tmp_path):
     """The objective of a 2-rank run: each rank's sample of its own share,
     summed over the ranks (the matrices are identical at the epoch barrier)."""
     from w2v.corpus import encode_corpus
     from w2v.io import iter_text
     from w2v.objective import Objective
 
-    folder, groups = planted2
+    folder, groups = planted
     r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", "-save-model", "m.w2vm",
                 *BASE[:-4], "-debug", "1", "-threads", "1", "-sync-every", "0.05")
     assert r.returncode == 0, r
@@ -303,10 +303,10 @@ def _rounds(r) -> int:
     return int(line[0].split()[1])
 
 
-def test_rounds_are_counted_in_words(planted2, tmp_path):
+def test_rounds_are_counted_in_words(planted, tmp_path):
     """-sync-words N: a round after every N words of all ranks (each rank its
     share), whatever the ranks' speed; -sync-every adds rounds by time."""
-    folder, groups = planted2
+    folder, groups = planted
     args = ["-train", folder / "corpus.txt", "-output", "v.bin", *BASE[:-4], "-debug", "2", "-threads", "1"]
     r = w2v_mpi(tmp_path, *args, "-sync-words", "20000")
     assert r.returncode == 0, r

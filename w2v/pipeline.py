@@ -161,8 +161,6 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         stopped = interrupted(trainer.model, job, 128 + getattr(exc, "signum", 2), command)
         stopped.collective = world is not None
         raise stopped from None
-    if trainer.worker_seconds:
-        reporter.info(trainer.wait_summary())
     if sync is not None:
         reporter.info(sync.summary(), level=2)
 

@@ -375,6 +375,8 @@ class Trainer:
             if self.checkpoint:
                 self.checkpoint.write(model)
             raise
+        if self.worker_seconds:
+            self.reporter.info(self.wait_summary())
         self._report(final=True)
         return model
 
