@@ -14,6 +14,9 @@ from .errors import W2VError
 # Counts (and their sum) stay below this, so int64 sums cannot overflow
 # (read by the vocabulary, the tables and the phrase counts).
 MAX_TOTAL_COUNT = 1 << 62
+# a rank ending the job on a bug waits this long after writing its traceback, so that the
+# launcher forwards the report before the abort kills every rank
+ABORT_GRACE_S = 0.5
 # Entries held while counting before C's ReduceVocab rule prunes rare words
 # (C: 0.7 * 30M hash slots).
 MAX_VOCAB_ENTRIES = 21_000_000

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional, TypeVar
 
-from ..config import available_cores
+from ..config import ABORT_GRACE_S, available_cores
 from ..errors import W2VError
 
 T = TypeVar("T")
@@ -157,6 +158,10 @@ def _abort_on_uncaught(dist: Dist) -> None:
         previous(kind, value, tb)
         try:
             sys.stderr.flush()
+            # the launcher forwards a rank's output from a pipe; an abort kills
+            # every rank at once and may cut the report short if it is sent
+            # before the launcher has read it
+            time.sleep(ABORT_GRACE_S)
         finally:
             dist.abort(1)
 
