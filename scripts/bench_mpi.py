@@ -2,7 +2,8 @@
 interleaved (the machine is shared: compare within a pass).
 
     .venv/bin/python scripts/bench_mpi.py [--models sg-ns cbow-ns] [--runs 2] [--iter 5]
-                                          [--sync-every 1.0 ...] [--data DIR]
+                                          [--sync-words 100000 ...] [--sync-every 0.25 ...]
+                                          [--data DIR]
 
 For each run: training seconds (from the "Words in train file" line to the
 end, so reading the corpus is excluded and writing the vectors included),
@@ -33,7 +34,10 @@ def main() -> int:
     ap.add_argument("--models", nargs="+", default=list(MODELS))
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--iter", type=int, default=5)
-    ap.add_argument("--sync-every", type=float, nargs="+", default=[1.0])
+    ap.add_argument("--sync-words", type=int, nargs="*", default=[100_000],
+                    help="MPI layouts with rounds every N words (-sync-words N -sync-every 0)")
+    ap.add_argument("--sync-every", type=float, nargs="*", default=[],
+                    help="MPI layouts with rounds every SEC seconds (-sync-words 0 -sync-every SEC)")
     ap.add_argument("--out", default=os.path.join(B.DEFAULT_OUT, "mpi"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -44,7 +48,8 @@ def main() -> int:
     corpus = a.corpus or os.path.join(a.data, "wiki17m.txt.gz")
     common = ["-train", corpus, "-size", "100", "-window", "5", "-sample", "1e-3", "-iter", str(a.iter),
               "-min-count", "5", "-binary", "1", "-debug", "2"]
-    layouts = [("1x2", None)] + [(f"2x1 sync {s:g}", s) for s in a.sync_every]
+    layouts = ([("1x2", None)] + [(f"2x1 words {n}", ["-sync-words", str(n), "-sync-every", "0"]) for n in a.sync_words]
+               + [(f"2x1 every {s:g} s", ["-sync-words", "0", "-sync-every", f"{s:g}"]) for s in a.sync_every])
     rows = []
     for run in range(a.runs):
         for model in a.models:
@@ -54,7 +59,7 @@ def main() -> int:
                     cmd = [w2v, "train", *common, *MODELS[model], "-threads", "2", "-output", out]
                 else:
                     cmd = [mpiexec, "-n", "2", w2v, "train", *common, *MODELS[model], "-threads", "1",
-                           "-sync-every", str(sync), "-output", out]
+                           *sync, "-output", out]
                 r = B.run_child(cmd, marks=["Words in train file"], log_path=out + ".log")
                 if r.rc != 0:
                     print(r.text(), file=sys.stderr)
