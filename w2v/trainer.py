@@ -28,12 +28,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Protocol, Sequence
 
-try:
-    from typing import Protocol
-except ImportError:  # pragma: no cover - Python 3.7
-    Protocol = object
 
 import numpy as np
 
