@@ -1,17 +1,36 @@
-"""The scaling model of docs/distributed.md: words/s and synchronisation
-overhead of `mpiexec -n K w2v train` projected from per-thread speed and
-network bandwidth (every input is an assumption stated in the doc).
+"""The scaling model of docs/distributed.md: the cost of `mpiexec -n K w2v
+train`'s rounds against the words trained per round (``-sync-words``),
+projected from per-thread speed and network bandwidth (every input is an
+assumption stated in the doc).
 
     python scripts/mpi_scaling_model.py [--vocab 1000000] [--dim 300] [--words 1e10]
-"""
+                                        [--sync-words 1e5 1e6 1e7 1e8] [--nodes 8 16 32]
+
+A round is due after N words trained by all ranks together.  Each of K
+nodes (one rank of C threads) trains R = C x r x efficiency words a second,
+so a round's training takes N / (K R) seconds; the round itself costs a
+pause and control sum (latency) plus a ring Allreduce of its hot rows
+(2 (K-1) / K x bytes / link bandwidth), during which the workers wait.  The
+epoch barrier adds one Allreduce of every row per epoch."""
 from __future__ import annotations
 
 import argparse
 
+# words/s per thread (2-thread runs on wiki17m on the development VM)
+RATES = {"sg-ns": 0.76e6, "cbow-ns": 3.1e6}
+# bytes/s per link: 10 GbE, 100 Gb/s InfiniBand
+NETS = {"10GbE": 1.1e9, "IB-100G": 11e9}
+
 
 def hot_rows(n: int, V: int, first: int = 1024) -> int:
+    """Rows combined at round *n* (as w2v.distributed.sync.hot_rows)."""
     k = (n & -n).bit_length() - 1
     return min(V, first << k)
+
+
+def mean_hot_rows(rounds: int, V: int) -> float:
+    rounds = max(1, min(rounds, 1 << 20))
+    return sum(hot_rows(n, V) for n in range(1, rounds + 1)) / rounds
 
 
 def main() -> None:
@@ -21,33 +40,32 @@ def main() -> None:
     ap.add_argument("--words", type=float, default=1e10, help="words per epoch")
     ap.add_argument("--cores", type=int, default=16)
     ap.add_argument("--efficiency", type=float, default=0.85, help="Hogwild speed-up per thread at 16 threads")
-    ap.add_argument("--sync-every", type=float, default=1.0)
+    ap.add_argument("--sync-words", type=float, nargs="+", default=[1e5, 1e6, 1e7, 1e8])
+    ap.add_argument("--nodes", type=int, nargs="+", default=[8, 32])
     ap.add_argument("--latency", type=float, default=2e-3, help="pause + control round trip, seconds")
     a = ap.parse_args()
     row = a.dim * 4 * 2                      # syn0 + syn1neg
-    rounds = 3600
-    mean_rows = sum(hot_rows(n, a.vocab) for n in range(1, rounds + 1)) / rounds
-    per_round = mean_rows * row
     full = a.vocab * row
-    print(f"V={a.vocab} D={a.dim}: mean hot rows per round {mean_rows:.0f} -> {per_round / 1e6:.1f} MB; "
-          f"epoch end {full / 1e9:.2f} GB per rank")
-    rates = {"sg-ns": 0.76e6, "cbow-ns": 3.1e6}          # words/s per thread (2-thread runs on wiki17m)
-    nets = {"10GbE": 1.1e9, "IB-100G": 11e9}             # bytes/s per link
-    print("| model | nodes | network | round s | round % | epoch-end s | epoch s | words/s (M) | vs no-sync |")
-    print("|---|--:|---|--:|--:|--:|--:|--:|--:|")
-    for model, r in rates.items():
-        for K in (8, 32):
-            for net, bw in nets.items():
+    print(f"V={a.vocab} D={a.dim}, {a.words:.0e} words per epoch; epoch end {full / 1e9:.2f} GB per rank")
+    print("| model | nodes | network | words per round | per rank | train ms | MB per round | round ms "
+          "| epoch-end s | epoch s | words/s (M) | vs no sync |")
+    print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for model, r in RATES.items():
+        for K in a.nodes:
+            for net, bw in NETS.items():
                 ring = 2 * (K - 1) / K / bw
-                t_round = a.latency + per_round * ring
-                t_full = full * ring
                 raw = K * a.cores * r * a.efficiency
-                train = a.words / raw
-                rounds_per_epoch = train / a.sync_every
-                epoch = train + rounds_per_epoch * t_round + t_full
-                speed = a.words / epoch
-                print(f"| {model} | {K} | {net} | {t_round:.3f} | {100 * t_round / a.sync_every:.1f} | "
-                      f"{t_full:.2f} | {epoch:.0f} | {speed / 1e6:.0f} | {speed / raw:.3f} |")
+                t_full = full * ring
+                for N in a.sync_words:
+                    rounds = int(a.words // N)
+                    per_round = mean_hot_rows(rounds, a.vocab) * row
+                    t_train = N / raw
+                    t_round = a.latency + per_round * ring
+                    epoch = a.words / raw + rounds * t_round + t_full
+                    speed = a.words / epoch
+                    print(f"| {model} | {K} | {net} | {N:.0e} | {N / K:.0e} | {1e3 * t_train:.1f} | "
+                          f"{per_round / 1e6:.1f} | {1e3 * t_round:.1f} | {t_full:.2f} | {epoch:.0f} | "
+                          f"{speed / 1e6:.0f} | {speed / raw:.3f} |")
 
 
 if __name__ == "__main__":
