@@ -18,6 +18,31 @@ from w2vtest import (BASE, MODES, NegativeDraws, SplitMix as Rng, assert_learned
 f32 = np.float32
 
 
+def sentences_of(ids):
+    """The corpus's lines (id 0 ends one) as lists of word ids."""
+    sentences, sent = [], []
+    for w in list(ids) + [0]:
+        if w == 0:
+            sentences.append(sent)
+            sent = []
+        else:
+            sent.append(int(w))
+    return sentences
+
+
+def windows(ids, window, rng):
+    """(centre word, its context words) of every word of the lines of two
+    words or more, after the dynamic window's draw (b = window - below(window))."""
+    for sent in sentences_of(ids):
+        n = len(sent)
+        if n < 2:
+            continue
+        for a, word in enumerate(sent):
+            b = window - rng.below(window)
+            lo, hi = max(a - b, 0), min(a + b, n - 1)
+            yield word, [sent[c] for c in range(lo, hi + 1) if c != a]
+
+
 def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts):
     """One epoch of batched skip-gram with negative sampling, one thread, no
     subsampling, corpus shorter than 10,000 words (alpha constant): for each
@@ -45,32 +70,18 @@ def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts
         s = sig[int((f + f32(6)) * f32(83))]
         return (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha, -np.log(s if label else 1 - s)
 
-    sentences, sent = [], []
-    for w in list(ids) + [0]:
-        if w == 0:
-            sentences.append(sent)
-            sent = []
-        else:
-            sent.append(int(w))
-    for sent in sentences:
-        n = len(sent)
-        if n < 2:
-            continue
-        for a, word in enumerate(sent):
-            b = window - rng.below(window)
-            lo, hi = max(a - b, 0), min(a + b, n - 1)
-            targets = [word] + [t for t in (draw() for _ in range(negative)) if t != word]
-            ctx = [sent[c] for c in range(lo, hi + 1) if c != a]
-            C, T = syn0[ctx], syn1neg[targets]
-            F = C @ T.T
-            G = np.zeros_like(F)
-            for i in range(len(ctx)):
-                for j in range(len(targets)):
-                    G[i, j], part = grad_loss(F[i, j], 1 if j == 0 else 0)
-                    loss += part
-            np.add.at(syn1neg, targets, G.T @ C)
-            np.add.at(syn0, ctx, G @ T)
-            examples += len(ctx)
+    for word, ctx in windows(ids, window, rng):
+        targets = [word] + [t for t in (draw() for _ in range(negative)) if t != word]
+        C, T = syn0[ctx], syn1neg[targets]
+        F = C @ T.T
+        G = np.zeros_like(F)
+        for i in range(len(ctx)):
+            for j in range(len(targets)):
+                G[i, j], part = grad_loss(F[i, j], 1 if j == 0 else 0)
+                loss += part
+        np.add.at(syn1neg, targets, G.T @ C)
+        np.add.at(syn0, ctx, G @ T)
+        examples += len(ctx)
     return syn0, syn1neg, loss, examples
 
 
@@ -94,6 +105,19 @@ def kernel_for(corpus, syn0, syn1neg, *, window, negative, alpha, batch):
                          start_alpha=alpha, total_words=len(corpus) + 1, batch=batch)
 
 
+def assert_trains_as(k, seed, n, pairs, ref_loss, ref_examples):
+    """One thread of kernel k over the n-word corpus trains each matrix of
+    pairs (in place) to its reference, with the reference's loss and count."""
+    st = _train.WorkerState(k, seed)
+    k.begin_epoch(st)
+    assert k.train_range(st, 0, n) == n
+    for got, ref in pairs:
+        rel = np.abs(got - ref).max() / np.abs(ref).max()
+        assert rel < 1e-5, rel
+    assert st.examples == ref_examples
+    assert st.loss == pytest.approx(ref_loss, rel=1e-5)
+
+
 @pytest.mark.parametrize("size,window,negative", [(5, 2, 3), (37, 5, 5), (100, 3, 8)])
 def test_batched_update_matches_numpy_reference(tmp_path, size, window, negative):
     # sizes below one vector (5), with a tail (37), and 6 full vectors + tail (100);
@@ -109,14 +133,7 @@ def test_batched_update_matches_numpy_reference(tmp_path, size, window, negative
         counts=corpus.vocab.counts)
     assert np.abs(ref1 - syn1neg).max() > 0.05           # the reference really trained
     k = kernel_for(corpus, syn0, syn1neg, window=window, negative=negative, alpha=alpha, batch=True)
-    st = _train.WorkerState(k, seed)
-    k.begin_epoch(st)
-    assert k.train_range(st, 0, len(corpus)) == len(corpus)    # (trains syn0, syn1neg in place)
-    for got, ref in ((syn0, ref0), (syn1neg, ref1)):
-        rel = np.abs(got - ref).max() / np.abs(ref).max()
-        assert rel < 1e-5, rel
-    assert st.examples == ref_examples
-    assert st.loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_trains_as(k, seed, len(corpus), ((syn0, ref0), (syn1neg, ref1)), ref_loss, ref_examples)
 
 
 def test_random_stream_is_consumed_as_the_reference_says(tmp_path):
@@ -181,9 +198,10 @@ def test_batched_kernel_learns_planted_neighbours(planted, w2v_cli, tmp_path):
     assert_learned(tmp_path / "v.bin", groups)
 
 
-def test_batched_kernel_learns_with_threads(planted, w2v_cli, tmp_path):
+@pytest.mark.parametrize("mode", ["sg-ns", "sg-hs"])
+def test_batched_kernel_learns_with_threads(planted, w2v_cli, tmp_path, mode):
     folder, groups = planted
-    train_cli(w2v_cli, folder, "-threads", "2", "-batch", "1", *MODES["sg-ns"])
+    train_cli(w2v_cli, folder, "-threads", "2", "-batch", "1", *MODES[mode])
     assert_learned(tmp_path / "v.bin", groups)
 
 
@@ -219,8 +237,9 @@ def test_batch_is_saved_with_the_model(tmp_path):
 
 
 @pytest.mark.parametrize("flags,message", [
-    (["-batch", "1", "-cbow", "1"], "-batch 1 is skip-gram with negative sampling only"),
-    (["-batch", "1", "-cbow", "0", "-hs", "1"], "-batch 1 is skip-gram with negative sampling only"),
+    (["-batch", "1", "-cbow", "1"], "-batch 1 is skip-gram with negative sampling or skip-gram with "
+     "hierarchical softmax only: use it with -cbow 0 -hs 0 or -cbow 0 -hs 1 -negative 0"),
+    (["-batch", "1", "-cbow", "0", "-hs", "1"], "-batch 1 is skip-gram with negative sampling or"),
     (["-batch", "2", "-cbow", "0"], "-batch must be 0 or 1"),
     (["-batch", "x", "-cbow", "0"], "-batch"),
 ])
@@ -245,3 +264,71 @@ def test_batch_errors_in_python(tmp_path):
                       window=2, negative=2, hs=0, cbow=1, exp_table=_tables.exp_table(), codes=None,
                       points=None, codelens=None, alias_prob=None, alias_idx=None, keep_prob=None,
                       corpus=corpus.ids, start_alpha=0.05, total_words=len(corpus) + 1, batch=True)
+
+
+def reference_batch_hs(ids, syn0, syn1, *, window, alpha, seed, counts):
+    """One epoch of batched skip-gram with hierarchical softmax (one thread,
+    no subsampling, alpha constant): for each centre word the dynamic window,
+    then the block of dots F = C P^T of its context rows C against the inner
+    nodes P of its Huffman path, gradients g = (1 - code - sigmoid_table(F))
+    * alpha (0 outside +-6, where C skips the node), and the simultaneous
+    updates P += g^T C, C += g P.  Windows here are at most BATCH_CONTEXTS
+    wide, so each centre word is one block step.  Returns (syn0, syn1, loss,
+    examples); the loss of a node is -log P(1 - code | f)."""
+    syn0, syn1 = syn0.copy(), syn1.copy()
+    table = _tables.exp_table()
+    sig = table.astype(np.float64)
+    codes, points, lens = _tables.huffman(counts)
+    rng = Rng(seed)
+    alpha = f32(alpha)
+    loss, examples = 0.0, 0
+    for word, ctx in windows(ids, window, rng):
+        path = [int(p) for p in points[word, :lens[word]]]
+        C, P = syn0[ctx], syn1[path]
+        F = C @ P.T
+        G = np.zeros_like(F)
+        for i in range(len(ctx)):
+            for d in range(len(path)):
+                f, label = F[i, d], 1 - int(codes[word, d])
+                if -6 < f < 6:
+                    G[i, d] = (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha
+                    s = sig[int((f + f32(6)) * f32(83))]
+                    loss += -np.log(s if label else 1 - s)
+                else:
+                    loss += np.logaddexp(0, -f if label else f)
+        np.add.at(syn1, path, G.T @ C)
+        np.add.at(syn0, ctx, G @ P)
+        examples += len(ctx)
+    return syn0, syn1, loss, examples
+
+
+@pytest.mark.parametrize("size,window", [(5, 2), (37, 5), (100, 3)])
+def test_batched_hs_matches_numpy_reference(tmp_path, size, window):
+    corpus = tiny_corpus(tmp_path)
+    V = len(corpus.vocab)
+    rng = np.random.default_rng(size)
+    syn0 = ((rng.random((V, size)) - 0.5) / size).astype(np.float32)
+    syn1 = ((rng.random((V, size)) - 0.5) * 2).astype(np.float32)
+    seed, alpha = 12345, 0.05
+    ref0, ref1, ref_loss, ref_examples = reference_batch_hs(
+        corpus.ids, syn0, syn1, window=window, alpha=alpha, seed=seed, counts=corpus.vocab.counts)
+    assert np.abs(ref1 - syn1).max() > 0.05
+    codes, points, lens = _tables.huffman(corpus.vocab.counts)
+    k = _train.Kernel(syn0=syn0, syn1=syn1, syn1neg=None, window=window, negative=0, hs=1, cbow=0,
+                      exp_table=_tables.exp_table(), codes=codes, points=points, codelens=lens,
+                      alias_prob=None, alias_idx=None, keep_prob=None, corpus=corpus.ids,
+                      start_alpha=alpha, total_words=len(corpus) + 1, batch=True)
+    assert_trains_as(k, seed, len(corpus), ((syn0, ref0), (syn1, ref1)), ref_loss, ref_examples)
+
+
+
+def test_batched_hs_seed_reproducible_and_not_the_default(planted, w2v_cli, tmp_path):
+    folder, _ = planted
+    outputs = []
+    for batch in ("1", "1", "0", None):
+        train_cli(w2v_cli, folder, "-threads", "1", "-seed", "7", "-iter", "1",
+                  *(["-batch", batch] if batch else []), *MODES["sg-hs"])
+        outputs.append((tmp_path / "v.bin").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0] != outputs[2]
+    assert outputs[2] == outputs[3]        # the pair kernel stays the default for HS

@@ -33,6 +33,9 @@ UPDATES = (
     Update("batch", True, ("sg",), ("ns",), True, "skip-gram",
            "batched skip-gram: one draw of negatives per centre word, shared by its window, "
            "trained as small matrix blocks"),
+    Update("batch-hs", True, ("sg",), ("hs",), False, "skip-gram",
+           "batched skip-gram HS: a centre word's Huffman path shared by its window, "
+           "trained as small matrix blocks"),
     Update("pair", False, ("sg", "cbow"), ("ns", "hs", "ns+hs"), True, "skip-gram or CBOW",
            "word2vec.c's pair-by-pair updates"),
 )
@@ -65,10 +68,9 @@ def choose(cbow: int, hs: int, negative: int, batch: Optional[int] = None) -> Op
 def refusal(batch: int) -> str:
     """The message for a -batch value that does not apply to the flags."""
     ok = [u for u in UPDATES if u.batched == bool(batch)]
-    u = ok[0]
-    return (f"-batch {int(batch)} is {u.what} "
-            f"{'with ' + ' or '.join(_loss_names[x] for x in u.losses)} only: use it with "
-            f"{' '.join(_flags(u))}")
+    what = " or ".join(f"{u.what} with {' or '.join(_loss_names[x] for x in u.losses)}" for u in ok)
+    flags = " or ".join(" ".join(_flags(u)) for u in ok)
+    return f"-batch {int(batch)} is {what} only: use it with {flags}"
 
 
 _loss_names = {"ns": "negative sampling", "hs": "hierarchical softmax", "ns+hs": "both losses"}
@@ -82,6 +84,8 @@ def _flags(update: Update) -> Tuple[str, ...]:
         flags.append("-cbow 1")
     if update.losses == ("ns",):
         flags.append("-hs 0")
+    elif update.losses == ("hs",):
+        flags.extend(("-hs 1", "-negative 0"))
     return tuple(flags)
 
 

@@ -43,19 +43,25 @@ cdef inline double hs_gradients(const Shared *m, Worker *w, int32_t word) noexce
     """w.gs[d] = C's gradient (times alpha) for node d of word's path, from the
     dot products in w.fs[d]; returns the path's binary log-loss (node d's
     label is 1 - code[d], as in C's gradient)."""
+    return hs_path_gradients(m, w.fs, w.gs, w.alpha, word)
+
+
+cdef inline double hs_path_gradients(const Shared *m, const float *fs, float *gs, float alpha,
+                                     int32_t word) noexcept nogil:
+    """hs_gradients for one path's dots fs into gs (one row of a block)."""
     cdef int d
     cdef const uint8_t *code = m.codes + <int64_t>word * m.max_codelen
     cdef float f
     cdef int i
     cdef double loss = 0
     for d in range(m.codelens[word]):
-        f = w.fs[d]
+        f = fs[d]
         if f <= -MAX_EXP or f >= MAX_EXP:
-            w.gs[d] = 0          # C skips nodes outside the table entirely
+            gs[d] = 0            # C skips nodes outside the table entirely
             loss += label_loss(m, f, 1 - code[d])
         else:
             i = table_index(f)
-            w.gs[d] = (1 - code[d] - m.exp_table[i]) * w.alpha
+            gs[d] = (1 - code[d] - m.exp_table[i]) * alpha
             loss += m.loss_table[i + (EXP_TABLE_SIZE if code[d] else 0)]
     return loss
 
@@ -177,6 +183,23 @@ cdef void train_sentence_sg(const Shared *m, Worker *w, int n) noexcept nogil:
     w.loss += loss
 
 
+cdef inline int gather_contexts(Worker *w, int a, int hi, int last, int *c) noexcept nogil:
+    """The next block step's context rows into w.contexts, from window
+    position c[0] (advanced) to at most last: at most BATCH_CONTEXTS of the
+    window's words other than the centre a, then (position hi + 1) the
+    line's document.  Returns their number."""
+    cdef int nc = 0
+    while c[0] <= last and nc < BATCH_CONTEXTS:
+        if c[0] > hi:
+            w.contexts[nc] = <int32_t>w.doc
+            nc += 1
+        elif c[0] != a:
+            w.contexts[nc] = w.sentence[c[0]]
+            nc += 1
+        c[0] += 1
+    return nc
+
+
 cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept nogil:
     """Batched skip-gram with negative sampling: one draw of targets (the
     centre word and its negatives) per centre word, shared by all its
@@ -201,15 +224,7 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
         last = hi + 1 if w.doc >= 0 else hi         # position hi + 1: the document
         c = lo
         while c <= last:
-            nc = 0
-            while c <= last and nc < BATCH_CONTEXTS:
-                if c > hi:
-                    w.contexts[nc] = <int32_t>w.doc
-                    nc += 1
-                elif c != a:
-                    w.contexts[nc] = w.sentence[c]
-                    nc += 1
-                c += 1
+            nc = gather_contexts(w, a, hi, last, &c)
             if nc == 0:
                 break
             w2v_dot_block(m.syn0, w.contexts, nc, m.syn1neg, w.targets, nt, D, w.fs)
@@ -221,6 +236,36 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
                     f = fs[j]
                     gs[j] = ns_step(m, f, 0, w.alpha, &loss)
             w2v_block_update(w.gs, m.syn0, w.contexts, nc, m.syn1neg, w.targets, nt, D, w.block)
+            w.examples += nc
+    w.loss += loss
+
+
+cdef void train_sentence_sg_batch_hs(const Shared *m, Worker *w, int n) noexcept nogil:
+    """Batched skip-gram with hierarchical softmax: the targets shared by a
+    centre word's window are the inner nodes of its Huffman path (rows of
+    syn1).  Blocks as in train_sentence_sg_batch: at most BATCH_CONTEXTS
+    context rows at a time against the whole path, all dots first, then all
+    updates from the values before the step.  One example is one (centre,
+    context) pair, as in the pair kernel."""
+    cdef int a, c, i, lo, hi, last, nc, k, D = m.size
+    cdef int32_t word
+    cdef const int32_t *point
+    cdef double loss = 0
+    for a in range(n):
+        word = w.sentence[a]
+        window_bounds(m, w, a, n, &lo, &hi)
+        k = m.codelens[word]
+        point = path_of(m, word)
+        last = hi + 1 if w.doc >= 0 else hi
+        c = lo
+        while c <= last:
+            nc = gather_contexts(w, a, hi, last, &c)
+            if nc == 0:
+                break
+            w2v_dot_block(m.syn0, w.contexts, nc, m.syn1, point, k, D, w.fs)
+            for i in range(nc):
+                loss += hs_path_gradients(m, w.fs + i * k, w.gs + i * k, w.alpha, word)
+            w2v_block_update(w.gs, m.syn0, w.contexts, nc, m.syn1, point, k, D, w.block)
             w.examples += nc
     w.loss += loss
 
@@ -319,6 +364,8 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
         if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
             if m.cbow:
                 train_sentence_cbow(m, w, n)
+            elif m.batch and m.hs:
+                train_sentence_sg_batch_hs(m, w, n)
             elif m.batch:
                 train_sentence_sg_batch(m, w, n)
             else:
@@ -468,8 +515,8 @@ cdef class Kernel:
         cdef cnp.int32_t[:, ::1] pt
         cdef cnp.int32_t[::1] cl, ai
         cdef cnp.uint32_t[::1] ap
-        if batch and (cbow or hs or not negative):
-            raise ValueError("the batched kernel is skip-gram with negative sampling only")
+        if batch and (cbow or hs == (negative > 0)):
+            raise ValueError("the batched kernels are skip-gram with negative sampling only or with hierarchical softmax only")
         if not 0 <= docs < syn0.shape[0] or frozen and (batch or not docs):
             raise ValueError("frozen training needs documents and the pair kernel")
         memset(&self.m, 0, sizeof(Shared))
@@ -534,7 +581,7 @@ cdef class Kernel:
     @property
     def scratch_size(self):
         """Scratch entries a WorkerState needs for this model."""
-        return max(self.m.max_codelen, (self.m.negative + 1) * max(self.batch_rows, 1))
+        return max(self.m.max_codelen * max(self.batch_rows, 1), (self.m.negative + 1) * max(self.batch_rows, 1))
 
     @property
     def batch_rows(self):
