@@ -91,8 +91,10 @@ def _flags(update: Update) -> Tuple[str, ...]:
 
 def batch_help() -> str:
     """``w2v train -batch``'s help, from the table."""
-    batched = next(u for u in UPDATES if u.batched)
+    batched = [u for u in UPDATES if u.batched]
     pair = next(u for u in UPDATES if not u.batched)
-    return (f"1 = {batched.summary.split(':')[0]} ({' '.join(_flags(batched))} only):"
-            f"{batched.summary.split(':', 1)[1]} (faster, same or better quality; see README); "
-            f"0 = {pair.summary} [default: 1 for skip-gram with negative sampling only, else 0].")
+    ones = "; ".join(f"{u.summary} ({' '.join(_flags(u))})" for u in batched)
+    defaults = " and ".join(f"{u.what} with {' or '.join(_loss_names[x] for x in u.losses)}"
+                            for u in batched if u.default)
+    return (f"1 = a batched kernel: {ones}; 0 = {pair.summary} "
+            f"[default: 1 for {defaults}, else 0].")
