@@ -198,11 +198,14 @@ def long_corpus(tmp_path_factory):
     return folder / "long.txt"
 
 
-@pytest.mark.parametrize("sig,where", [(signal.SIGINT, (0, 0.3)), (signal.SIGTERM, (1, 0.2)),
-                                       (signal.SIGINT, (2, 0.0))])
-def test_interrupted_and_resumed_run_is_byte_identical(long_corpus, tmp_path, sig, where, w2v_cli):
+BATCHED_HS = ("-hs", "1", "-negative", "0", "-batch", "1")
+
+
+@pytest.mark.parametrize("sig,where,kernel", [(signal.SIGINT, (0, 0.3), ()), (signal.SIGTERM, (1, 0.2), ()),
+                                              (signal.SIGINT, (2, 0.0), ()), (signal.SIGTERM, (1, 0.2), BATCHED_HS)])
+def test_interrupted_and_resumed_run_is_byte_identical(long_corpus, tmp_path, sig, where, kernel, w2v_cli):
     args = ["-train", long_corpus, "-iter", "10", "-size", "24", "-min-count", "1", "-cbow", "0",
-            "-threads", "1", "-seed", "3", "-binary", "1", "-debug", "1"]
+            "-threads", "1", "-seed", "3", "-binary", "1", "-debug", "1", *kernel]
     full = w2v_cli("train", *args, "-output", "full.bin")
     assert full.returncode == 0, str(full)
     rc, err = stop_when_training(start_train([*args, "-output", "part.bin", "-checkpoint", "ck.w2vm"], tmp_path),
