@@ -89,7 +89,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.wait_quiet:
                 bl.wait_for_quiet(args.wait_quiet, args.wait_timeout)
             ns = argparse.Namespace(iter=args.iter, threads=t)
-            cmd = (([mpiexec, "-n", str(r)] if r > 1 else []) + bench.w2v_command(args) + ["train", "-train", corpus, "-output", out_vec]
+            launcher = [mpiexec, "-n", str(r)] if r > 1 else []
+            cmd = (launcher + bench.w2v_command(args) + ["train", "-train", corpus, "-output", out_vec]
                    + bench.train_flags(args.model, ns)
                    + ([] if args.batch is None else ["-batch", str(args.batch)]))
             res = bl.run_child(cmd, cwd=args.out, marks=[bench.VOCAB_DONE],
