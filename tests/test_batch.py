@@ -1,4 +1,4 @@
-"""The batched skip-gram kernel (-batch 1): exact arithmetic against an
+"""The batched skip-gram kernels (-batch 1): exact arithmetic against an
 independent numpy reference (random draws replicated), learning on the
 planted corpus, reproducibility, the loss's definition, and the flag's
 errors."""
@@ -43,6 +43,23 @@ def windows(ids, window, rng):
             yield word, [sent[c] for c in range(lo, hi + 1) if c != a]
 
 
+def ns_grad_loss(alpha):
+    """f, label -> (C's negative-sampling gradient times alpha, clipped
+    outside +-6; -log P(label | f), from C's table inside +-6, exact outside)."""
+    table = _tables.exp_table()
+    sig = table.astype(np.float64)
+    alpha = f32(alpha)
+
+    def grad_loss(f, label):
+        if f > 6:
+            return (f32(label) - f32(1)) * alpha, np.logaddexp(0, f if not label else -f)
+        if f < -6:
+            return f32(label) * alpha, np.logaddexp(0, f if not label else -f)
+        s = sig[int((f + f32(6)) * f32(83))]
+        return (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha, -np.log(s if label else 1 - s)
+    return grad_loss
+
+
 def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts):
     """One epoch of batched skip-gram with negative sampling, one thread, no
     subsampling, corpus shorter than 10,000 words (alpha constant): for each
@@ -55,21 +72,10 @@ def reference_batch(ids, syn0, syn1neg, *, window, negative, alpha, seed, counts
     loss of a (centre, context) pair is -log s(f_word) - sum log s(-f_neg),
     from C's table inside +-6, exact outside."""
     syn0, syn1neg = syn0.copy(), syn1neg.copy()
-    table = _tables.exp_table()
-    sig = table.astype(np.float64)
     rng = Rng(seed)
     draw = NegativeDraws(counts, rng)
-    alpha = f32(alpha)
+    grad_loss = ns_grad_loss(alpha)
     loss, examples = 0.0, 0
-
-    def grad_loss(f, label):
-        if f > 6:
-            return (f32(label) - f32(1)) * alpha, np.logaddexp(0, f if not label else -f)
-        if f < -6:
-            return f32(label) * alpha, np.logaddexp(0, f if not label else -f)
-        s = sig[int((f + f32(6)) * f32(83))]
-        return (f32(label) - table[int((f + f32(6)) * f32(83))]) * alpha, -np.log(s if label else 1 - s)
-
     for word, ctx in windows(ids, window, rng):
         targets = [word] + [t for t in (draw() for _ in range(negative)) if t != word]
         C, T = syn0[ctx], syn1neg[targets]
@@ -96,11 +102,11 @@ def tiny_corpus(tmp_path, lines=40, seed=3):
     return count_corpus(str(tmp_path / "t.txt"), 1)
 
 
-def kernel_for(corpus, syn0, syn1neg, *, window, negative, alpha, batch):
+def kernel_for(corpus, syn0, syn1neg, *, window, negative, alpha, batch, cbow=0):
     counts = corpus.vocab.counts
     prob, idx = _tables.alias_table(counts)
     return _train.Kernel(syn0=syn0, syn1=None, syn1neg=syn1neg, window=window, negative=negative, hs=0,
-                         cbow=0, exp_table=_tables.exp_table(), codes=None, points=None, codelens=None,
+                         cbow=cbow, exp_table=_tables.exp_table(), codes=None, points=None, codelens=None,
                          alias_prob=prob, alias_idx=idx, keep_prob=None, corpus=corpus.ids,
                          start_alpha=alpha, total_words=len(corpus) + 1, batch=batch)
 
@@ -170,11 +176,13 @@ def reference_rng_walk(corpus, rng, *, window, negative):
                 draw()
 
 
-def test_loss_per_example_is_the_pair_kernels(tmp_path):
+@pytest.mark.parametrize("cbow", [0, 1])
+def test_loss_per_example_is_the_pair_kernels(tmp_path, cbow):
     """With syn1neg at zero and a negligible learning rate every dot is 0, so
-    both kernels' loss per (centre, context) pair is -log t - k log(1 - t),
-    t = C's table at 0 (entry 498), k = negatives kept (5, less draws of the
-    centre word): both kernels must report that, per pair."""
+    both kernels' loss per example (skip-gram: a (centre, context) pair;
+    CBOW: a centre word) is -log t - k log(1 - t), t = C's table at 0
+    (entry 498), k = negatives kept (5, less draws of the centre word): both
+    kernels must report that, per example."""
     corpus = tiny_corpus(tmp_path, lines=300)
     V = len(corpus.vocab)
     t = float(_tables.exp_table()[498])
@@ -182,7 +190,7 @@ def test_loss_per_example_is_the_pair_kernels(tmp_path):
     for batch in (False, True):
         syn0 = ((np.random.default_rng(0).random((V, 8)) - 0.5) / 8).astype(np.float32)
         k = kernel_for(corpus, syn0, np.zeros((V, 8), np.float32), window=3, negative=5, alpha=1e-12,
-                       batch=batch)
+                       batch=batch, cbow=cbow)
         st = _train.WorkerState(k, 5)
         k.begin_epoch(st)
         k.train_range(st, 0, len(corpus))
@@ -221,7 +229,9 @@ def test_batched_seed_reproducible_with_one_thread(planted, w2v_cli, tmp_path):
 
 def test_default_kernel_per_model():
     assert Params(cbow=0).batched and Params(cbow=0, hs=0, negative=3).batched
-    assert not Params().batched                      # CBOW (C's default model)
+    assert Params().batched                          # CBOW with negative sampling (C's default model)
+    assert not Params(hs=1).batched and not Params(hs=1, negative=0).batched   # CBOW with HS: the pair kernel
+    assert not Params(batch=0).batched
     assert not Params(cbow=0, hs=1).batched and not Params(cbow=0, hs=1, negative=0).batched
     assert not Params(cbow=0, batch=0).batched
     assert Params(cbow=0, batch=1).batched
@@ -237,8 +247,9 @@ def test_batch_is_saved_with_the_model(tmp_path):
 
 
 @pytest.mark.parametrize("flags,message", [
-    (["-batch", "1", "-cbow", "1"], "-batch 1 is skip-gram with negative sampling or skip-gram with "
-     "hierarchical softmax only: use it with -cbow 0 -hs 0 or -cbow 0 -hs 1 -negative 0"),
+    (["-batch", "1", "-cbow", "1", "-hs", "1"], "-batch 1 is skip-gram with negative sampling or skip-gram "
+     "with hierarchical softmax or CBOW with negative sampling only: use it with -cbow 0 -hs 0 or "
+     "-cbow 0 -hs 1 -negative 0 or -cbow 1 -hs 0"),
     (["-batch", "1", "-cbow", "0", "-hs", "1"], "-batch 1 is skip-gram with negative sampling or"),
     (["-batch", "2", "-cbow", "0"], "-batch must be 0 or 1"),
     (["-batch", "x", "-cbow", "0"], "-batch"),
@@ -251,7 +262,7 @@ def test_batch_flag_errors(planted, w2v_cli, flags, message):
 
 def test_batch_errors_in_python(tmp_path):
     with pytest.raises(W2VError, match="-batch 1 is skip-gram"):
-        Params(batch=1, cbow=1)
+        Params(batch=1, cbow=1, hs=1)
     with pytest.raises(W2VError, match="-batch must be an integer"):
         Params(batch=True, cbow=0)
     with pytest.raises(W2VError, match="-batch must be an integer"):
@@ -261,7 +272,7 @@ def test_batch_errors_in_python(tmp_path):
     V = len(corpus.vocab)
     with pytest.raises(ValueError, match="skip-gram with negative sampling only"):
         _train.Kernel(syn0=np.zeros((V, 4), np.float32), syn1=None, syn1neg=np.zeros((V, 4), np.float32),
-                      window=2, negative=2, hs=0, cbow=1, exp_table=_tables.exp_table(), codes=None,
+                      window=2, negative=2, hs=1, cbow=1, exp_table=_tables.exp_table(), codes=None,
                       points=None, codelens=None, alias_prob=None, alias_idx=None, keep_prob=None,
                       corpus=corpus.ids, start_alpha=0.05, total_words=len(corpus) + 1, batch=True)
 

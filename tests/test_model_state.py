@@ -199,10 +199,12 @@ def long_corpus(tmp_path_factory):
 
 
 BATCHED_HS = ("-hs", "1", "-negative", "0", "-batch", "1")
+BATCHED_CBOW = ("-cbow", "1")
 
 
 @pytest.mark.parametrize("sig,where,kernel", [(signal.SIGINT, (0, 0.3), ()), (signal.SIGTERM, (1, 0.2), ()),
-                                              (signal.SIGINT, (2, 0.0), ()), (signal.SIGTERM, (1, 0.2), BATCHED_HS)])
+                                              (signal.SIGINT, (2, 0.0), ()), (signal.SIGTERM, (1, 0.2), BATCHED_HS),
+                                              (signal.SIGINT, (1, 0.3), BATCHED_CBOW)])
 def test_interrupted_and_resumed_run_is_byte_identical(long_corpus, tmp_path, sig, where, kernel, w2v_cli):
     args = ["-train", long_corpus, "-iter", "10", "-size", "24", "-min-count", "1", "-cbow", "0",
             "-threads", "1", "-seed", "3", "-binary", "1", "-debug", "1", *kernel]

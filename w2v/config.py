@@ -75,10 +75,9 @@ class Params:
     iter: int = 5
     min_count: int = 5
     seed: int = 1
-    # Not a C flag: 1 = the batched skip-gram kernel (one set of negatives per
-    # centre word, shared by its whole window; skip-gram with negative
-    # sampling only), 0 = word2vec.c's pair-by-pair updates, None = the
-    # batched kernel where it exists (see ``batched``).
+    # Not a C flag: 1 = a batched kernel (w2v.kernels.UPDATES: skip-gram with
+    # one loss, CBOW with negative sampling), 0 = word2vec.c's pair-by-pair
+    # updates, None = the default kernel of the model (see ``batched``).
     batch: Optional[int] = None
     # The C patch's -sentence-vectors: 1 = the first token of each line is the
     # line's document ID, whose syn0 row trains as a context of every word of
@@ -129,8 +128,8 @@ class Params:
 
     @property
     def batched(self) -> bool:
-        """Whether training uses the batched skip-gram kernel: ``batch``, or
-        by default for skip-gram with negative sampling only."""
+        """Whether training uses a batched kernel: ``batch``, or the model's
+        default kernel (w2v.kernels.UPDATES)."""
         return self.update.batched
 
     @property

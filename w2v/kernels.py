@@ -5,15 +5,18 @@
 A model's losses come from its flags (``-hs 1``: hierarchical softmax,
 ``-negative N``: negative sampling, both at once is allowed); its
 architecture from ``-cbow``.  An *update* is how the kernel applies them:
-word2vec.c's pair-by-pair updates, or the batched skip-gram kernel (one draw
-of negatives per centre word, shared by its window, trained as small matrix
-blocks).  A new kernel is a row of :data:`UPDATES` plus its code in
+word2vec.c's pair-by-pair updates, or a batched kernel (skip-gram: one draw
+of negatives, or the Huffman path, per centre word, shared by its window;
+CBOW: one draw of negatives shared by neighbouring centre words; trained as
+small matrix blocks).  A new kernel is a row of :data:`UPDATES` plus its code in
 ``cython_src/w2v/_train.pyx`` (a ``Shared`` flag and a ``train_sentence_*``
 function chosen in ``train_range``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional, Tuple
+
+from w2v._train import CBOW_GROUP_SIZE, CBOW_GROUP_SPACING
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ UPDATES = (
     Update("batch-hs", True, ("sg",), ("hs",), False, "skip-gram",
            "batched skip-gram HS: a centre word's Huffman path shared by its window, "
            "trained as small matrix blocks"),
+    Update("batch-cbow", True, ("cbow",), ("ns",), True, "CBOW",
+           f"batched CBOW: up to {CBOW_GROUP_SIZE} centre words of a line, at least "
+           f"{CBOW_GROUP_SPACING} apart, share one draw of negatives, trained as one small matrix block"),
     Update("pair", False, ("sg", "cbow"), ("ns", "hs", "ns+hs"), True, "skip-gram or CBOW",
            "word2vec.c's pair-by-pair updates"),
 )

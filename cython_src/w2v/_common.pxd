@@ -29,6 +29,10 @@ cdef extern from "w2v_simd.h" nogil:
                        const int32_t *bidx, int nb, int n, float *out)
     void w2v_block_update(const float *g, float *abase, const int32_t *aidx, int na, float *bbase,
                           const int32_t *bidx, int nb, int n, float *err)
+    void w2v_block_backprop(const float *g, const float *abase, const int32_t *aidx, int na, float *bbase,
+                            const int32_t *bidx, int nb, int n, float *err)
+    void w2v_combine(float *y, const float *y0, const float *c, int64_t stride, const float *base,
+                     const int32_t *idx, int nk, int n)
     const char *w2v_simd_level()
     int64_t w2v_atomic_add(int64_t *p, int64_t v)
     int64_t w2v_atomic_load(const int64_t *p)

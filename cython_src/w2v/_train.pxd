@@ -18,6 +18,8 @@ from w2v._common cimport (
 
 cdef enum:
     BATCH_CONTEXTS = 32     # batched kernel: most context rows in one block step
+    CBOW_GROUP = 8          # batched CBOW: most centre words sharing one draw of negatives ...
+    CBOW_SPACING = 4        # ... and the least distance between two of them in their line
 
 
 cdef struct Shared:
@@ -64,6 +66,7 @@ cdef struct Worker:
     int32_t *targets                # scratch: negative-sampling targets
     int32_t *contexts               # batched kernel: the context words of one block step ...
     float *block                    # ... and their rows' changes (contexts x size)
+    float *inputs                   # batched CBOW: the group's inputs (CBOW_GROUP x size)
     float *path_rows                # private copy of the centre word's syn1 path rows ...
     float *path_start               # ... and their values when copied
     int64_t doc                     # syn0 row of the current line's document (-1: none)

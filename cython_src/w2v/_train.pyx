@@ -1,9 +1,12 @@
 # cython: language_level=3
 """The training kernels, Hogwild style.  The pair kernel: skip-gram and
 CBOW with hierarchical softmax and/or negative sampling, one (centre,
-context) pair at a time as in word2vec.c.  The batched kernel
-(train_sentence_sg_batch, Shared.batch): skip-gram with negative sampling,
-one centre word's whole window against one shared set of targets at a time.
+context) pair at a time as in word2vec.c.  The batched kernels
+(Shared.batch): skip-gram with negative sampling (train_sentence_sg_batch)
+or hierarchical softmax (train_sentence_sg_batch_hs), one centre word's
+whole window against one shared set of targets at a time; CBOW with
+negative sampling (train_sentence_cbow_batch), a few neighbouring centre
+words against one shared draw of negatives.
 
 Paragraph vectors (Shared.docs > 0): syn0 has one more row per document
 after the words' rows, and the corpus holds a line's document as the id
@@ -27,13 +30,13 @@ from libc.string cimport memcpy, memset
 from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, ALPHA_UPDATE_WORDS, EOS_ID,
     w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
-    w2v_update_rows, w2v_publish_rows, w2v_dot_block, w2v_block_update,
+    w2v_update_rows, w2v_publish_rows, w2v_dot_block, w2v_block_update, w2v_block_backprop, w2v_combine,
     w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_unit,
 )
 from w2v._train cimport (
     Shared, Worker, alpha_at, fold_pending, table_index, label_loss, path_of, draw_negative,
-    ns_step, window_bounds, draw_targets, softplus, BATCH_CONTEXTS,
+    ns_step, window_bounds, draw_targets, softplus, BATCH_CONTEXTS, CBOW_GROUP, CBOW_SPACING,
 )
 
 cnp.import_array()
@@ -270,40 +273,131 @@ cdef void train_sentence_sg_batch_hs(const Shared *m, Worker *w, int n) noexcept
     w.loss += loss
 
 
+cdef float ONE = 1.0
+
+
+cdef inline int cbow_input(const Shared *m, Worker *w, int a, int lo, int hi, float *h) noexcept nogil:
+    """h = the mean of centre a's context rows (positions lo..hi but a, then
+    the line's document); returns their number (h untouched when 0).  The
+    rows are summed in the order of C's loop (one sum per side of a)."""
+    cdef int cw = hi - lo + (1 if w.doc >= 0 else 0), D = m.size
+    if cw == 0:
+        return 0
+    w2v_combine(h, NULL, &ONE, 0, m.syn0, w.sentence + lo, a - lo, D)
+    w2v_combine(h, h, &ONE, 0, m.syn0, w.sentence + a + 1, hi - a, D)
+    if w.doc >= 0:
+        w2v_axpy(1.0, m.syn0 + w.doc * D, h, D)
+    w2v_scale(<float>1.0 / cw, h, D)
+    return cw
+
+
+cdef inline void cbow_error_to_contexts(const Shared *m, Worker *w, int a, int lo, int hi,
+                                        const float *e) noexcept nogil:
+    """Centre a's error e added to each of its context rows (frozen:
+    only to the line's document's)."""
+    cdef int c, D = m.size
+    if not m.frozen:
+        for c in range(lo, hi + 1):
+            if c != a:
+                w2v_axpy(1.0, e, m.syn0 + <int64_t>w.sentence[c] * D, D)
+    if w.doc >= 0:
+        w2v_axpy(1.0, e, m.syn0 + w.doc * D, D)
+
+
 cdef void train_sentence_cbow(const Shared *m, Worker *w, int n) noexcept nogil:
     """CBOW: the mean of the context rows trains the centre word's outputs.
     One example is one centre word.  The line's document (w.doc >= 0) is one
     more row of the mean; frozen (inference), the only row the error trains."""
-    cdef int a, c, lo, hi, cw, D = m.size
+    cdef int a, lo, hi, D = m.size
     cdef int32_t word
     cdef double loss = 0
     for a in range(n):
         word = w.sentence[a]
         window_bounds(m, w, a, n, &lo, &hi)
-        memset(w.neu1, 0, D * sizeof(float))
         memset(w.neu1e, 0, D * sizeof(float))
-        cw = 0
-        for c in range(lo, hi + 1):
-            if c != a:
-                w2v_axpy(1.0, m.syn0 + <int64_t>w.sentence[c] * D, w.neu1, D)
-                cw += 1
-        if w.doc >= 0:
-            w2v_axpy(1.0, m.syn0 + w.doc * D, w.neu1, D)
-            cw += 1
-        if cw == 0:
+        if cbow_input(m, w, a, lo, hi, w.neu1) == 0:
             continue
-        w2v_scale(<float>1.0 / cw, w.neu1, D)
         if m.hs:
             loss += hs_update(m, w, w.neu1, word, m.syn1, path_of(m, word))
         if m.negative:
             loss += ns_update(m, w, w.neu1, word)
-        if not m.frozen:
-            for c in range(lo, hi + 1):
-                if c != a:
-                    w2v_axpy(1.0, w.neu1e, m.syn0 + <int64_t>w.sentence[c] * D, D)
-        if w.doc >= 0:
-            w2v_axpy(1.0, w.neu1e, m.syn0 + w.doc * D, D)
+        cbow_error_to_contexts(m, w, a, lo, hi, w.neu1e)
         w.examples += 1
+    w.loss += loss
+
+
+cdef void train_sentence_cbow_batch(const Shared *m, Worker *w, int n) noexcept nogil:
+    """Batched CBOW with negative sampling: up to CBOW_GROUP centre words of
+    the line share one draw of `negative` negatives.  A group's words are
+    spread over the line, not neighbours: with gn = min(CBOW_GROUP, n //
+    CBOW_SPACING) words per group (at least 1) and ng = ceil(n / gn) groups,
+    group q holds positions q, q + ng, q + 2 ng, ...; so two words of a
+    group are at least CBOW_SPACING apart and their windows share few rows
+    (groups of neighbours lose analogy accuracy: their inputs overlap and
+    are all taken before any of them trains).  Per group: the draws (their
+    rows prefetched while the inputs are summed), each centre word's window
+    and input h_i (the mean of its context rows, as in the pair kernel),
+    then, all from the values before the step: the dots of every h_i with
+    its own word's row and with the shared negatives (one block), the
+    gradients (a negative equal to a centre's word is skipped for that
+    centre, as C skips it), the errors e_i, the output rows' updates, and
+    last each e_i added to centre i's context rows.  Each negative row is
+    fetched and written once per group instead of once per centre word.
+    One example is one centre word, as in the pair kernel."""
+    cdef int q, ng, gn, i, j, K = m.negative, D = m.size
+    cdef int pos[CBOW_GROUP]
+    cdef int lo[CBOW_GROUP]
+    cdef int hi[CBOW_GROUP]
+    cdef int cw[CBOW_GROUP]
+    cdef int32_t word
+    cdef float *h
+    cdef float *e
+    cdef float *fs
+    cdef float *gs
+    cdef float *gpos = w.gs + CBOW_GROUP * K
+    cdef double loss = 0
+    gn = n // CBOW_SPACING
+    gn = 1 if gn < 1 else (CBOW_GROUP if gn > CBOW_GROUP else gn)
+    ng = (n + gn - 1) // gn
+    for q in range(ng):
+        gn = 0
+        i = q
+        while i < n and gn < CBOW_GROUP:
+            pos[gn] = i
+            gn += 1
+            i += ng
+        for j in range(K):
+            w.targets[j] = draw_negative(m, w)
+            w2v_prefetch_row(m.syn1neg + <int64_t>w.targets[j] * D, D)
+        for i in range(gn):
+            window_bounds(m, w, pos[i], n, &lo[i], &hi[i])
+            cw[i] = cbow_input(m, w, pos[i], lo[i], hi[i], w.inputs + i * D)
+        w2v_dot_block(w.inputs, NULL, gn, m.syn1neg, w.targets, K, D, w.fs)
+        for i in range(gn):
+            word = w.sentence[pos[i]]
+            fs = w.fs + i * K
+            gs = w.gs + i * K
+            h = w.inputs + i * D
+            e = w.block + i * D
+            memset(e, 0, D * sizeof(float))
+            if cw[i] == 0:
+                gpos[i] = 0
+                for j in range(K):
+                    gs[j] = 0
+                continue
+            gpos[i] = ns_step(m, w2v_dot(h, m.syn1neg + <int64_t>word * D, D), 1, w.alpha, &loss)
+            w2v_axpy(gpos[i], m.syn1neg + <int64_t>word * D, e, D)
+            for j in range(K):
+                if w.targets[j] == word:
+                    gs[j] = 0
+                else:
+                    gs[j] = ns_step(m, fs[j], 0, w.alpha, &loss)
+            w.examples += 1
+        w2v_block_backprop(w.gs, w.inputs, NULL, gn, m.syn1neg, w.targets, K, D, w.block)
+        for i in range(gn):
+            if cw[i]:
+                w2v_axpy(gpos[i], w.inputs + i * D, m.syn1neg + <int64_t>w.sentence[pos[i]] * D, D)
+                cbow_error_to_contexts(m, w, pos[i], lo[i], hi[i], w.block + i * D)
     w.loss += loss
 
 
@@ -362,7 +456,9 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
         if w.pending > ALPHA_UPDATE_WORDS:
             fold_pending(m, w)
         if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
-            if m.cbow:
+            if m.cbow and m.batch:
+                train_sentence_cbow_batch(m, w, n)
+            elif m.cbow:
                 train_sentence_cbow(m, w, n)
             elif m.batch and m.hs:
                 train_sentence_sg_batch_hs(m, w, n)
@@ -374,6 +470,10 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
             w.doc = -1
     fold_pending(m, w)
     return pos
+
+
+CBOW_GROUP_SIZE = CBOW_GROUP        # batched CBOW: most centre words sharing one draw ...
+CBOW_GROUP_SPACING = CBOW_SPACING    # ... and the least distance between two of them
 
 
 def simd_level():
@@ -408,9 +508,9 @@ cdef class WorkerState:
         """Buffers sized for `kernel` (a Kernel): vectors, scratch for the
         longest Huffman path or the negative-sampling targets (of a whole
         block step in the batched kernel), the private path copy, the
-        batched kernel's context block."""
+        batched kernel's context block, batched CBOW's input rows."""
         cdef int size = kernel.size, scratch = kernel.scratch_size, path_rows = kernel.path_rows
-        cdef int batch_rows = kernel.batch_rows
+        cdef int batch_rows = kernel.batch_rows, input_rows = kernel.input_rows
         self.kernel = kernel
         cdef size_t vec = lines(max(size, 1) * sizeof(float))
         cdef size_t scr = lines(max(scratch, 1) * sizeof(float))
@@ -418,7 +518,8 @@ cdef class WorkerState:
         cdef size_t rows = lines(<size_t>path_rows * size * sizeof(float))
         cdef size_t ctx = lines(<size_t>batch_rows * sizeof(int32_t))
         cdef size_t blk = lines(<size_t>batch_rows * size * sizeof(float))
-        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + LINE
+        cdef size_t inp = lines(<size_t>input_rows * size * sizeof(float))
+        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp + LINE
         self.block = <char *>aligned_alloc(LINE, total)
         if self.block == NULL:
             raise MemoryError()
@@ -433,6 +534,7 @@ cdef class WorkerState:
         self.w.path_start = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + rows) if rows else NULL
         self.w.contexts = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
         self.w.block = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
+        self.w.inputs = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk) if inp else NULL
         self.w.rng = seed
         self.w.doc = -1
         self.w.pending = 0
@@ -504,8 +606,8 @@ cdef class Kernel:
         at start * 1e-4); else the end point X of start - (start - X) * progress,
         never below X.  private_paths: skip-gram HS trains each centre
         word's path in a per-thread copy (train_sentence_sg); worth it only
-        with several threads.  batch: the batched skip-gram kernel (skip-gram
-        with negative sampling only, no hierarchical softmax).  docs: the
+        with several threads.  batch: a batched kernel (skip-gram with one
+        loss, CBOW with negative sampling only).  docs: the
         last `docs` rows of syn0 are documents' (paragraph vectors), ids
         from syn0's rows - docs on in the corpus.  frozen: only those rows
         train (inference; the pair kernel)."""
@@ -515,8 +617,9 @@ cdef class Kernel:
         cdef cnp.int32_t[:, ::1] pt
         cdef cnp.int32_t[::1] cl, ai
         cdef cnp.uint32_t[::1] ap
-        if batch and (cbow or hs == (negative > 0)):
-            raise ValueError("the batched kernels are skip-gram with negative sampling only or with hierarchical softmax only")
+        if batch and (hs == (negative > 0) or cbow and hs):
+            raise ValueError("the batched kernels are skip-gram with negative sampling only or with "
+                             "hierarchical softmax only, and CBOW with negative sampling only")
         if not 0 <= docs < syn0.shape[0] or frozen and (batch or not docs):
             raise ValueError("frozen training needs documents and the pair kernel")
         memset(&self.m, 0, sizeof(Shared))
@@ -585,8 +688,18 @@ cdef class Kernel:
 
     @property
     def batch_rows(self):
-        """Context rows of one batched block step a WorkerState needs (0: pair kernel)."""
-        return min(2 * self.m.window + (1 if self.m.docs else 0), BATCH_CONTEXTS) if self.m.batch else 0
+        """Rows of one batched block step a WorkerState needs (0: pair
+        kernel): skip-gram's context rows, CBOW's centre words."""
+        if not self.m.batch:
+            return 0
+        if self.m.cbow:
+            return CBOW_GROUP
+        return min(2 * self.m.window + (1 if self.m.docs else 0), BATCH_CONTEXTS)
+
+    @property
+    def input_rows(self):
+        """Input rows (batched CBOW's h_i) a WorkerState needs (0: none)."""
+        return CBOW_GROUP if self.m.batch and self.m.cbow else 0
 
     @property
     def batch(self):

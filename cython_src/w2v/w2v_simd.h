@@ -98,11 +98,16 @@ struct w2v_kernels {
                       const int32_t *bidx, int nb, int n, float *out);
     void (*block_update)(const float *g, float *abase, const int32_t *aidx, int na,
                          float *bbase, const int32_t *bidx, int nb, int n, float *err);
+    void (*block_backprop)(const float *g, const float *abase, const int32_t *aidx, int na,
+                           float *bbase, const int32_t *bidx, int nb, int n, float *err);
+    void (*combine)(float *y, const float *y0, const float *c, int64_t stride, const float *base,
+                    const int32_t *idx, int nk, int n);
 };
 #define W2V_KERNELS(sfx) { \
     W2V_NAME(dot, sfx), W2V_NAME(axpy, sfx), W2V_NAME(pair_update, sfx), W2V_NAME(scale, sfx), \
     W2V_NAME(dot_rows, sfx), W2V_NAME(update_rows, sfx), W2V_NAME(publish_rows, sfx), \
-    W2V_NAME(dot_block, sfx), W2V_NAME(block_update, sfx) }
+    W2V_NAME(dot_block, sfx), W2V_NAME(block_update, sfx), W2V_NAME(block_backprop, sfx), \
+    W2V_NAME(combine, sfx) }
 
 #define W2V_F(name) W2V_NAME(name, _avx512)
 #define W2V_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
@@ -165,6 +170,8 @@ __attribute__((constructor)) static void w2v_pick_kernels(void) {
 #define w2v_publish_rows (*w2v_k.publish_rows)
 #define w2v_dot_block (*w2v_k.dot_block)
 #define w2v_block_update (*w2v_k.block_update)
+#define w2v_block_backprop (*w2v_k.block_backprop)
+#define w2v_combine (*w2v_k.combine)
 
 #else   /* one variant: the compiler's own target */
 

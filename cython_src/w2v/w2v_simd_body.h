@@ -132,21 +132,69 @@ W2V_IN void W2V_F(dot4_body)(const float *x, const float *r0, const float *r1, c
         for (int j = 0; j < 4; j++) out[j] += x[i] * r[j][i];
 }
 
-/* out[i * nb + j] = dot(A_i, B_j) for i < na, j < nb. */
+/* dot4_body for W2V_TA input rows at once: out[r * nb + j] for r < W2V_TA,
+ * j < 4; each chunk of the 4 rows is loaded once for all the inputs.  Per
+ * (input, row) the same operations in the same order as dot4_body. */
+#define W2V_TA (W2V_NK == 1 ? 4 : 2)
+W2V_IN void W2V_F(dot_tile_body)(const float *const *x, const float *const *r, int n, float *out,
+                                 int64_t nb) {
+    W2V_VEC a[W2V_TA][4][W2V_NK];
+    for (int t = 0; t < W2V_TA; t++)
+        for (int j = 0; j < 4; j++)
+            for (int u = 0; u < W2V_NK; u++) a[t][j][u] = (W2V_VEC){0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int u = 0; u < W2V_NK; u++) {
+            int o = i + u * W2V_VW;
+            W2V_VEC b0 = W2V_LD(r[0] + o), b1 = W2V_LD(r[1] + o), b2 = W2V_LD(r[2] + o),
+                    b3 = W2V_LD(r[3] + o);
+            for (int t = 0; t < W2V_TA; t++) {
+                W2V_VEC v = W2V_LD(x[t] + o);
+                a[t][0][u] += v * b0;
+                a[t][1][u] += v * b1;
+                a[t][2][u] += v * b2;
+                a[t][3][u] += v * b3;
+            }
+        }
+    for (int t = 0; t < W2V_TA; t++) {
+        float *o = out + t * nb;
+        for (int j = 0; j < 4; j++) o[j] = W2V_F(chunk_sum)(a[t][j]);
+        for (int k = i; k < n; k++)
+            for (int j = 0; j < 4; j++) o[j] += x[t][k] * r[j][k];
+    }
+}
+
+/* out[i * nb + j] = dot(A_i, B_j) for i < na, j < nb: W2V_TA inputs x 4
+ * rows at a time, then 1 input x 4 rows, then single dots (the same sums
+ * as dot4_body and dot_body on those rows). */
 W2V_FN void W2V_F(dot_block)(const float *abase, const int32_t *aidx, int na,
                              const float *bbase, const int32_t *bidx, int nb,
                              int n, float *out) {
-    for (int i = 0; i < na; i++) {
+    int nb4 = nb / 4 * 4, i = 0;
+    for (; i + W2V_TA <= na; i += W2V_TA) {
+        const float *x[W2V_TA];
+        for (int t = 0; t < W2V_TA; t++) x[t] = W2V_ROW(abase, aidx, i + t, n);
+        for (int j = 0; j < nb4; j += 4) {
+            const float *r[4] = {W2V_ROW(bbase, bidx, j, n), W2V_ROW(bbase, bidx, j + 1, n),
+                                 W2V_ROW(bbase, bidx, j + 2, n), W2V_ROW(bbase, bidx, j + 3, n)};
+            W2V_F(dot_tile_body)(x, r, n, out + (int64_t)i * nb + j, nb);
+        }
+        for (int t = 0; t < W2V_TA; t++)
+            for (int j = nb4; j < nb; j++)
+                out[(int64_t)(i + t) * nb + j] = W2V_F(dot_body)(x[t], W2V_ROW(bbase, bidx, j, n), n);
+    }
+    for (; i < na; i++) {
         const float *x = W2V_ROW(abase, aidx, i, n);
         float *o = out + (int64_t)i * nb;
         int j = 0;
-        for (; j + 4 <= nb; j += 4)
+        for (; j < nb4; j += 4)
             W2V_F(dot4_body)(x, W2V_ROW(bbase, bidx, j, n), W2V_ROW(bbase, bidx, j + 1, n),
                              W2V_ROW(bbase, bidx, j + 2, n), W2V_ROW(bbase, bidx, j + 3, n),
                              n, o + j);
         for (; j < nb; j++) o[j] = W2V_F(dot_body)(x, W2V_ROW(bbase, bidx, j, n), n);
     }
 }
+#undef W2V_TA
 
 /* y = y0 + sum_k c[k * stride] * rows[k] (rows[k] = W2V_ROW(base, idx, k, n)),
  * one 16-float chunk of y in registers at a time.  y may be y0 (in place). */
@@ -171,18 +219,92 @@ W2V_IN void W2V_F(combine_body)(float *y, const float *y0, const float *c, int64
     }
 }
 
+/* y = y0 + sum_k c[k * stride] * rows[k] (y0 NULL: 0; y may be y0).
+ * stride 0: one coefficient c[0] for every row (a plain sum with c[0] = 1
+ * computes what repeated axpy(1, row, y) does, in the same order). */
+W2V_FN void W2V_F(combine)(float *y, const float *y0, const float *c, int64_t stride,
+                           const float *base, const int32_t *idx, int nk, int n) {
+    W2V_F(combine_body)(y, y0, c, stride, base, idx, nk, n);
+}
+
+/* combine_body for 4 outputs at once, in place: y_r += sum_k
+ * c[r * rs + k * ks] * rows[k] for r < 4.  Each row chunk is loaded once for
+ * the 4 outputs (4 independent sums per chunk); every output lane sees the
+ * same operations in the same order as combine_body's.  The y_r must be
+ * distinct rows and none of them one of the rows[k]. */
+W2V_IN void W2V_F(combine4_body)(float *y0, float *y1, float *y2, float *y3, const float *c,
+                                 int64_t rs, int64_t ks, const float *base, const int32_t *idx,
+                                 int nk, int n) {
+    float *y[4] = {y0, y1, y2, y3};
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        W2V_VEC acc[4][W2V_NK];
+        for (int r = 0; r < 4; r++)
+            for (int u = 0; u < W2V_NK; u++) acc[r][u] = W2V_LD(y[r] + i + u * W2V_VW);
+        for (int k = 0; k < nk; k++) {
+            const float *row = W2V_ROW(base, idx, k, n) + i;
+            W2V_VEC v[W2V_NK];
+            for (int u = 0; u < W2V_NK; u++) v[u] = W2V_LD(row + u * W2V_VW);
+            for (int r = 0; r < 4; r++) {
+                float ck = c[r * rs + k * ks];
+                for (int u = 0; u < W2V_NK; u++) acc[r][u] += ck * v[u];
+            }
+        }
+        for (int r = 0; r < 4; r++)
+            for (int u = 0; u < W2V_NK; u++) W2V_ST(y[r] + i + u * W2V_VW) = acc[r][u];
+    }
+    for (; i < n; i++)
+        for (int r = 0; r < 4; r++) {
+            float acc = y[r][i];
+            for (int k = 0; k < nk; k++) acc += c[r * rs + k * ks] * W2V_ROW(base, idx, k, n)[i];
+            y[r][i] = acc;
+        }
+}
+
+/* The output side of one batched step, from the gradients g[i * nb + j]
+ * of the block of dots, all from the values before the step:
+ *     err_i += sum_j g_ij B_j;   B_j += sum_i g_ij A_i.
+ * err: na * n floats (accumulated into, not cleared).  Rows listed twice
+ * get both updates (one after the other).  Outputs are combined 4 at a
+ * time where they are distinct rows, with the same arithmetic per row. */
+W2V_FN void W2V_F(block_backprop)(const float *g, const float *abase, const int32_t *aidx, int na,
+                                  float *bbase, const int32_t *bidx, int nb, int n, float *err) {
+    int i = 0;
+    for (; i + 4 <= na; i += 4)
+        W2V_F(combine4_body)(err + (int64_t)i * n, err + (int64_t)(i + 1) * n,
+                             err + (int64_t)(i + 2) * n, err + (int64_t)(i + 3) * n,
+                             g + (int64_t)i * nb, nb, 1, bbase, bidx, nb, n);
+    for (; i < na; i++) {
+        float *e = err + (int64_t)i * n;
+        W2V_F(combine_body)(e, e, g + (int64_t)i * nb, 1, bbase, bidx, nb, n);
+    }
+    int j = 0;
+    for (; j + 4 <= nb; j += 4) {
+        float *r0 = W2V_ROW(bbase, bidx, j, n), *r1 = W2V_ROW(bbase, bidx, j + 1, n);
+        float *r2 = W2V_ROW(bbase, bidx, j + 2, n), *r3 = W2V_ROW(bbase, bidx, j + 3, n);
+        if (r0 != r1 && r0 != r2 && r0 != r3 && r1 != r2 && r1 != r3 && r2 != r3) {
+            W2V_F(combine4_body)(r0, r1, r2, r3, g + j, 1, nb, abase, aidx, na, n);
+        } else {
+            for (int t = 0; t < 4; t++) {
+                float *row = W2V_ROW(bbase, bidx, j + t, n);
+                W2V_F(combine_body)(row, row, g + j + t, nb, abase, aidx, na, n);
+            }
+        }
+    }
+    for (; j < nb; j++) {
+        float *row = W2V_ROW(bbase, bidx, j, n);
+        W2V_F(combine_body)(row, row, g + j, nb, abase, aidx, na, n);
+    }
+}
+
 /* The two rank-k updates of one batched step, from the gradients
  * g[i * nb + j] of the block of dots, all from the values before the step:
  *     err_i = sum_j g_ij B_j;   B_j += sum_i g_ij A_i;   A_i += err_i.
  * err: na * n floats of scratch.  Rows listed twice get both updates. */
 W2V_FN void W2V_F(block_update)(const float *g, float *abase, const int32_t *aidx, int na,
                                 float *bbase, const int32_t *bidx, int nb, int n, float *err) {
-    for (int i = 0; i < na; i++)
-        W2V_F(combine_body)(err + (int64_t)i * n, NULL, g + (int64_t)i * nb, 1, bbase, bidx, nb, n);
-    for (int j = 0; j < nb; j++) {
-        float *row = W2V_ROW(bbase, bidx, j, n);
-        W2V_F(combine_body)(row, row, g + j, nb, abase, aidx, na, n);
-    }
+    memset(err, 0, (size_t)na * n * sizeof(float));
+    W2V_F(block_backprop)(g, abase, aidx, na, bbase, bidx, nb, n, err);
     for (int i = 0; i < na; i++) {
         float *row = W2V_ROW(abase, aidx, i, n);
         const float *e = err + (int64_t)i * n;
