@@ -3,11 +3,15 @@
 
 Each selected tool trains each selected model on the same plain-text corpus
 with the same flags and thread count, one run after the other; every vectors
-file is then scored by the same evaluator (scripts/_benchlib.py).
+file is then scored by the same evaluator (scripts/_benchlib.py).  With
+--runs N every (model, tool) runs N times, interleaved (round r runs every
+model x tool once before round r+1): speed is the fastest run's, quality the
+mean over the runs (each run's value is kept in summary.json and shown).
 
     python scripts/bench.py                      # wiki17m, 2 threads, all models, all tools
     python scripts/bench.py --quick              # wiki1m, -iter 1
     python scripts/bench.py --models sg-ns --tools w2v,c --threads 2
+    python scripts/bench.py --runs 3 --models cbow-demo   # fastest of 3 interleaved runs
 
 Words/sec = corpus words (whitespace tokens of the training file, the same
 number for every tool) x iter / training wall time, where training wall time
@@ -68,14 +72,17 @@ def last_progress(text: str) -> Optional[float]:
     return float(found[-1]) if found else None
 
 
-def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
-    out_vec = os.path.join(args.out, f"{tool}-{model}.bin")
-    log_path = os.path.join(args.out, f"{tool}-{model}.log")
+def run_tool(tool: str, model: str, corpus: str, args, log, run: int = 0) -> dict:
+    """One training run of *tool* on *model* (*run*: its round, 0-based),
+    scored by the shared evaluator."""
+    stem = f"{tool}-{model}" + (f"-r{run + 1}" if args.runs > 1 else "")
+    out_vec = os.path.join(args.out, stem + ".bin")
+    log_path = os.path.join(args.out, stem + ".log")
     if os.path.exists(out_vec):
         os.unlink(out_vec)
     if args.wait_quiet:
         bl.wait_for_quiet(args.wait_quiet, args.wait_timeout, log=log)
-    rec: dict = {"tool": tool, "model": model, "vectors": out_vec, "log": log_path,
+    rec: dict = {"tool": tool, "model": model, "run": run + 1, "vectors": out_vec, "log": log_path,
                  "load_before": bl.load_average()[0]}
     if tool == "gensim":
         m = MODELS[model]
@@ -118,7 +125,7 @@ def run_tool(tool: str, model: str, corpus: str, args, log) -> dict:
     rec["words_per_sec_total"] = words / res.wall_s
     ev = bl.evaluate_in_child(out_vec, args.questions, args.pairs)
     rec.update(ev)
-    log(f"  {tool:6} {model:7}  train {rec['train_s']:.1f}s  total {res.wall_s:.1f}s  "
+    log(f"  {tool:6} {model:9} run {run + 1}  train {rec['train_s']:.1f}s  total {res.wall_s:.1f}s  "
         f"{rec['words_per_sec'] / 1e3:.0f}k words/s  RSS {res.peak_rss_mib:.0f} MiB  "
         f"CPU {res.cpu_percent:.0f}% (others {res.others_cpu_percent:.0f}%)  analogy {bl.fmt(ev.get('analogy', {}).get('overall'), '.2f')}%  "
         f"ws353 {bl.fmt(ev.get('wordsim', {}).get('spearman'), '.3f')}")
@@ -153,6 +160,41 @@ def cross_check(rec: dict, args, log) -> None:
                                           "syntactic": float(tot[-1][2]), "seen": int(seen[-1][0])}
     rec["cross_check"] = checks
     log(f"  cross-check {rec['tool']} {rec['model']}: " + json.dumps(checks, default=str))
+
+
+def _mean(values: List[float]) -> Optional[float]:
+    return sum(values) / len(values) if values else None
+
+
+def aggregate(runs: List[dict]) -> dict:
+    """One record from a (model, tool)'s runs: speed (train/total time,
+    words/s, RSS, CPU) is the fastest run's (highest words/s), quality the
+    mean over the successful runs, whose per-run values are kept in
+    ``analogy_runs`` / ``ws353_runs``; ``runs`` holds every run's record.
+    Failed when every run failed."""
+    good = [r for r in runs if not r.get("failed") and r.get("words_per_sec")]
+    if not good:
+        return {**runs[0], "failed": True, "runs": runs, "failed_runs": len(runs)}
+    fastest = max(good, key=lambda r: r["words_per_sec"])
+    agg = {k: v for k, v in fastest.items() if k not in ("analogy", "wordsim", "cross_check")}
+    agg.update({"fastest_run": fastest["run"], "runs": runs, "failed_runs": len(runs) - len(good)})
+    acc = [r["analogy"] for r in good if r.get("analogy")]
+    if acc:
+        agg["analogy"] = {k: _mean([a[k] for a in acc]) for k in ("overall", "semantic", "syntactic")}
+        agg["analogy"].update(seen=acc[0]["seen"], total=acc[0]["total"])
+        agg["analogy_runs"] = [a["overall"] for a in acc]
+    ws = [r["wordsim"]["spearman"] for r in good if r.get("wordsim")]
+    if ws:
+        agg["wordsim"] = {"spearman": _mean(ws)}
+        agg["ws353_runs"] = ws
+    if "cross_check" in runs[0]:
+        agg["cross_check"] = runs[0]["cross_check"]
+    return agg
+
+
+def per_run(values: Optional[List[float]], spec: str) -> str:
+    """Per-run values, compactly: ``35.25/35.28/35.51``."""
+    return "/".join(format(v, spec) for v in values) if values else "-"
 
 
 def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
@@ -195,6 +237,10 @@ def ok(flag: Optional[bool]) -> str:
 def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[dict], markdown: bool) -> str:
     head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "peak RSS MiB", "CPU %", "others CPU %",
             "analogy %", "sem %", "syn %", "seen", "WS353", "progress %"]
+    many = meta.get("runs", 1) > 1
+    if many:
+        head[2:2] = ["fastest run"]
+        head += ["analogy % per run", "WS353 per run"]
     rows = []
     for model, by_tool in results.items():
         for tool, r in by_tool.items():
@@ -202,15 +248,20 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
                 rows.append([tool, model, "failed"] + [""] * (len(head) - 3))
                 continue
             a = r.get("analogy", {})
-            rows.append([tool, model, bl.fmt(r.get("train_s")), bl.fmt(r["wall_s"]),
-                         bl.fmt(r["words_per_sec"] / 1e3, ".0f") if r.get("words_per_sec") else "-",
-                         bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r["peak_rss_mib"], ".0f"),
-                         bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(r.get("others_cpu_percent"), ".0f"),
-                         bl.fmt(a.get("overall"), ".2f"),
-                         bl.fmt(a.get("semantic"), ".2f"), bl.fmt(a.get("syntactic"), ".2f"),
-                         f"{a['seen']}/{a['total']}" if a else "-",
-                         bl.fmt(r.get("wordsim", {}).get("spearman"), ".3f"),
-                         bl.fmt(r.get("progress_end"), ".1f")])
+            row = [tool, model, bl.fmt(r.get("train_s")), bl.fmt(r["wall_s"]),
+                   bl.fmt(r["words_per_sec"] / 1e3, ".0f") if r.get("words_per_sec") else "-",
+                   bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r["peak_rss_mib"], ".0f"),
+                   bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(r.get("others_cpu_percent"), ".0f"),
+                   bl.fmt(a.get("overall"), ".2f"),
+                   bl.fmt(a.get("semantic"), ".2f"), bl.fmt(a.get("syntactic"), ".2f"),
+                   f"{a['seen']}/{a['total']}" if a else "-",
+                   bl.fmt(r.get("wordsim", {}).get("spearman"), ".3f"),
+                   bl.fmt(r.get("progress_end"), ".1f")]
+            if many:
+                failed = f" ({r['failed_runs']} failed)" if r.get("failed_runs") else ""
+                row[2:2] = [f"{r['fastest_run']}/{len(r['runs'])}{failed}"]
+                row += [per_run(r.get("analogy_runs"), ".2f"), per_run(r.get("ws353_runs"), ".3f")]
+            rows.append(row)
     chead = ["model", "w2v vs", "speed ratio (target)", "total-time ratio", "RSS ratio",
              "analogy diff (pts)", "WS353 diff"]
     crows = []
@@ -225,7 +276,8 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
     info = [f"date: {meta['date']}", f"commit: {meta['commit']}  w2v {meta['w2v_version']}",
             f"command: {meta['command']}",
             f"corpus: {meta['corpus']} ({meta['corpus_words']:,} words, {meta['corpus_lines']:,} lines), "
-            f"iter {meta['iter']}, threads {meta['threads']}, cores {meta['cores']}",
+            f"iter {meta['iter']}, threads {meta['threads']}, cores {meta['cores']}, "
+            f"runs {meta['runs']} (interleaved; speed: the fastest run, quality: the mean)",
             f"flags: {meta['flags']}",
             f"load average (1 min): {bl.fmt(meta['load_start'], '.2f')} at start, "
             f"{bl.fmt(meta['load_end'], '.2f')} at end",
@@ -252,8 +304,8 @@ def resolve_defaults(args, log) -> None:
         sys.exit(f"bench.py: error: corpus {args.corpus!r} not found")
     if args.iter is None:
         args.iter = 1 if args.quick else 5
-    if args.iter < 1 or args.threads < 1:
-        sys.exit("bench.py: error: --iter and --threads must be >= 1")
+    if args.iter < 1 or args.threads < 1 or args.runs < 1:
+        sys.exit("bench.py: error: --iter, --threads and --runs must be >= 1")
     args.models = [m.strip() for m in args.models.split(",") if m.strip()]
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     for m in args.models:
@@ -288,6 +340,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--models", default="sg-ns,cbow-ns,sg-hs",
                     help="comma list of sg-ns, cbow-ns, sg-hs [default: all]")
     ap.add_argument("--tools", default="w2v,c,gensim", help="comma list of w2v, c, gensim [default: all]")
+    ap.add_argument("--runs", type=int, default=1, metavar="N",
+                    help="run every (model, tool) N times, interleaved (round r runs each once before "
+                    "round r+1); speed is the fastest run's, quality the mean [default: 1]")
     ap.add_argument("--iter", type=int, default=None, help="epochs [default: 5; 1 with --quick]")
     ap.add_argument("--quick", action="store_true", help="wiki1m and -iter 1 (unless given)")
     ap.add_argument("--out", default=bl.DEFAULT_OUT, help="folder for vectors, logs, summary [default: bench-out]")
@@ -315,7 +370,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     resolve_defaults(args, log)
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": bl.git_describe(), "command": " ".join(["scripts/bench.py"] + (argv if argv is not None else sys.argv[1:])),
-            "corpus": args.corpus, "iter": args.iter, "threads": args.threads, "cores": bl.cores(),
+            "corpus": args.corpus, "runs": args.runs, "iter": args.iter, "threads": args.threads, "cores": bl.cores(),
             "flags": " ".join(f"-{k} {v:g}" if isinstance(v, float) else f"-{k} {v}" for k, v in COMMON.items())
             + f" -iter {args.iter} -threads {args.threads} -binary 1",
             "c_binary": args.c_binary if "c" in args.tools else None,
@@ -333,14 +388,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     meta.update({"corpus_plain": corpus, "corpus_words": args.corpus_words, "corpus_lines": lines})
     log(f"corpus {corpus}: {args.corpus_words:,} words, {lines:,} lines; iter {args.iter}, threads {args.threads}")
 
-    results: Dict[str, Dict[str, dict]] = {}
-    for model in args.models:
-        results[model] = {}
-        for tool in args.tools:
-            rec = run_tool(tool, model, corpus, args, log)
-            if args.cross_check and not rec.get("failed") and args.questions and args.pairs:
-                cross_check(rec, args, log)
-            results[model][tool] = rec
+    # interleaved: round r runs every model x tool once before round r + 1
+    runs: Dict[str, Dict[str, List[dict]]] = {m: {t: [] for t in args.tools} for m in args.models}
+    for r in range(args.runs):
+        if args.runs > 1:
+            log(f"round {r + 1} of {args.runs}")
+        for model in args.models:
+            for tool in args.tools:
+                rec = run_tool(tool, model, corpus, args, log, r)
+                if r == 0 and args.cross_check and not rec.get("failed") and args.questions and args.pairs:
+                    cross_check(rec, args, log)
+                runs[model][tool].append(rec)
+    results = {m: {t: aggregate(rs) for t, rs in by_tool.items()} for m, by_tool in runs.items()}
     meta["load_end"] = bl.load_average()[0]
     comparisons = compare(results)
     print()
@@ -350,7 +409,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with open(os.path.join(args.out, "summary.md"), "w") as f:
         f.write(report(meta, results, comparisons, markdown=True) + "\n")
     log(f"\nwrote {os.path.join(args.out, 'summary.md')} and summary.json")
-    return 1 if any(r.get("failed") for m in results.values() for r in m.values()) else 0
+    return 1 if any(r.get("failed") or r.get("failed_runs") for m in results.values() for r in m.values()) else 0
 
 
 if __name__ == "__main__":
