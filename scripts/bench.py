@@ -7,6 +7,9 @@ file is then scored by the same evaluator (scripts/_benchlib.py).  With
 --runs N every (model, tool) runs N times, interleaved (round r runs every
 model x tool once before round r+1): speed is the fastest run's, quality the
 mean over the runs (each run's value is kept in summary.json and shown).
+GFLOP/s per core: the floating-point operations the model's settings need
+per kept word (flops_per_kept_word) x kept words per second / threads,
+against a peak of --peak-gflops per core.
 
     python scripts/bench.py                      # wiki17m, 2 threads, all models, all tools
     python scripts/bench.py --quick              # wiki1m, -iter 1
@@ -74,6 +77,70 @@ def flag_list(flags: Dict[str, object]) -> List[str]:
 
 def train_flags(model: str, args) -> List[str]:
     return flag_list({**model_flags(model), "iter": args.iter, "threads": args.threads, "binary": 1})
+
+
+FLOPS_PER_CYCLE = 32      # FP32: 2 x 256-bit FMA units x 8 lanes x 2 flops
+
+
+def flops_per_kept_word(model: str, code_len: Optional[float] = None) -> float:
+    """Floating-point operations a model's settings need per kept centre word
+    (a multiply-add counts 2, a plain add or multiply 1; sigmoid, loss and
+    learning-rate work not counted).  D = size; c = window + 1 is the
+    expected number of contexts of a centre word under C's dynamic window
+    (b uniform in 0..window-1, 2 x (window - b) contexts, mean window + 1;
+    clipping at sentence ends is ignored); t = targets per prediction:
+    1 + negative for negative sampling, the mean Huffman code length
+    *code_len* (weighted by the kept words) for hierarchical softmax, their
+    sum when both are on.  Each target costs a dot product and two axpys
+    (gradient into the hidden vector, update of the output row): 3 D
+    multiply-adds.
+
+    * skip-gram: c pairs x t targets x 3 D multiply-adds, plus c x D adds
+      (each context row gets its accumulated error);
+    * CBOW: c x D adds (sum of the contexts), D multiplies (the mean),
+      t x 3 D multiply-adds, c x D adds (the error to every context row).
+
+    By hand, sg-ns (D 100, window 5, negative 5): c = 6, t = 6,
+    2 x 6 x 6 x 300 + 6 x 100 = 21,600 + 600 = 22,200 flops;
+    cbow-demo (D 200, window 8, negative 25): c = 9, t = 26,
+    9 x 200 + 200 + 2 x 26 x 600 + 9 x 200 = 1,800 + 200 + 31,200 + 1,800 = 35,000."""
+    m = MODELS[model]
+    D, c = m["size"], m["window"] + 1
+    t = (1 + m["negative"] if m["negative"] else 0) + (code_len if m["hs"] else 0)
+    if m["hs"] and code_len is None:
+        raise ValueError("hierarchical softmax needs the mean code length")
+    if m["cbow"]:
+        return c * D + D + 2 * t * 3 * D + c * D
+    return 2 * c * t * 3 * D + c * D
+
+
+def default_peak_gflops() -> Optional[float]:
+    """FP32 peak per core: the first "cpu MHz" of /proc/cpuinfo x FLOPS_PER_CYCLE."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            found = re.search(r"^cpu MHz\s*:\s*([0-9.]+)", f.read(), re.M)
+    except OSError:
+        return None
+    return float(found.group(1)) * FLOPS_PER_CYCLE / 1e3 if found else None
+
+
+def add_gflops(results: Dict[str, Dict[str, dict]], stats: dict, args) -> Dict[str, dict]:
+    """GFLOP/s per core of every (fastest) run: flops per kept word x kept
+    words x iter / train s / threads; and its share of args.peak_gflops.
+    Returns the per-model operation counts."""
+    ops = {}
+    for model, by_tool in results.items():
+        m = MODELS[model]
+        st = stats["sample"][format(m["sample"], "g")]
+        flops = flops_per_kept_word(model, st["hs_code_len"])
+        ops[model] = {"flops_per_kept_word": flops, "kept_words": st["kept"], "hs_code_len": st["hs_code_len"]}
+        for r in by_tool.values():
+            if r.get("failed") or not r.get("train_s"):
+                continue
+            r["gflops_per_core"] = flops * st["kept"] * args.iter / r["train_s"] / args.threads / 1e9
+            if args.peak_gflops:
+                r["peak_percent"] = 100 * r["gflops_per_core"] / args.peak_gflops
+    return ops
 
 
 def w2v_command(args) -> List[str]:
@@ -251,7 +318,8 @@ def ok(flag: Optional[bool]) -> str:
 
 
 def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[dict], markdown: bool) -> str:
-    head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "peak RSS MiB", "CPU %", "others CPU %",
+    head = ["tool", "model", "train s", "total s", "kwords/s", "kwords/s total", "GFLOP/s/core", "% peak",
+            "peak RSS MiB", "CPU %", "others CPU %",
             "analogy %", "sem %", "syn %", "seen", "WS353", "progress %"]
     many = meta.get("runs", 1) > 1
     if many:
@@ -266,7 +334,8 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
             a = r.get("analogy", {})
             row = [tool, model, bl.fmt(r.get("train_s")), bl.fmt(r["wall_s"]),
                    bl.fmt(r["words_per_sec"] / 1e3, ".0f") if r.get("words_per_sec") else "-",
-                   bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r["peak_rss_mib"], ".0f"),
+                   bl.fmt(r["words_per_sec_total"] / 1e3, ".0f"), bl.fmt(r.get("gflops_per_core"), ".2f"),
+                   bl.fmt(r.get("peak_percent"), ".1f"), bl.fmt(r["peak_rss_mib"], ".0f"),
                    bl.fmt(r["cpu_percent"], ".0f"), bl.fmt(r.get("others_cpu_percent"), ".0f"),
                    bl.fmt(a.get("overall"), ".2f"),
                    bl.fmt(a.get("semantic"), ".2f"), bl.fmt(a.get("syntactic"), ".2f"),
@@ -300,6 +369,14 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
             f"load average (1 min): {bl.fmt(meta['load_start'], '.2f')} at start, "
             f"{bl.fmt(meta['load_end'], '.2f')} at end",
             f"C: {meta['c_binary']}   gensim: {meta['gensim_python']} ({meta.get('gensim_version', '?')})",
+            "GFLOP/s/core: flops per kept centre word (flops_per_kept_word: 2 per multiply-add, window + 1 "
+            "contexts, sentence ends ignored) x kept words (-min-count, subsampling) x iter / train s / threads; "
+            "% peak: of " + (f"{meta['peak_gflops']:.1f} GFLOP/s per core ({meta['peak_source']})"
+                             if meta.get("peak_gflops") else "no peak known (--peak-gflops)"),
+            "per kept word: " + "; ".join(
+                f"{m} {o['flops_per_kept_word']:,.0f} flops, {o['kept_words']:,.0f} kept words/epoch"
+                + (f", code length {o['hs_code_len']:.2f}" if MODELS[m]["hs"] else "")
+                for m, o in meta.get("ops", {}).items()),
             f"evaluation: {meta['questions']} (top {bl.ANALOGY_RESTRICT:,} words, </s> not counted), "
             f"{meta['pairs']}"]
     if markdown:
@@ -379,7 +456,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                     "(0 = do not wait) [default: 0]")
     ap.add_argument("--wait-timeout", type=float, default=900.0, metavar="S",
                     help="give up waiting after S seconds and run anyway [default: 900]")
+    ap.add_argument("--peak-gflops", type=float, default=None, metavar="G",
+                    help="peak FP32 GFLOP/s of one core, for the %% peak column [default: the CPU MHz of "
+                    f"/proc/cpuinfo x {FLOPS_PER_CYCLE} flops/cycle, i.e. 2 x 256-bit FMA units]")
     args = ap.parse_args(argv)
+    args.peak_given = args.peak_gflops is not None
+    if args.peak_gflops is None:
+        args.peak_gflops = default_peak_gflops()
+    elif args.peak_gflops <= 0:
+        sys.exit("bench.py: error: --peak-gflops must be > 0")
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
 
@@ -394,7 +479,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             "model_flags": {m: " ".join(flag_list(MODELS[m])) for m in args.models},
             "c_binary": args.c_binary if "c" in args.tools else None,
             "gensim_python": args.gensim_python if "gensim" in args.tools else None,
-            "questions": args.questions, "pairs": args.pairs, "load_start": bl.load_average()[0]}
+            "questions": args.questions, "pairs": args.pairs, "load_start": bl.load_average()[0],
+            "peak_gflops": args.peak_gflops,
+            "peak_source": "--peak-gflops" if args.peak_given else f"cpu MHz x {FLOPS_PER_CYCLE} flops/cycle"}
     r = bl.run_child(w2v_command(args) + ["--version"], cwd=args.out)
     meta["w2v_version"] = r.stdout.decode().strip().replace("w2v ", "") or "?"
     if args.gensim_python:
@@ -419,6 +506,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                     cross_check(rec, args, log)
                 runs[model][tool].append(rec)
     results = {m: {t: aggregate(rs) for t, rs in by_tool.items()} for m, by_tool in runs.items()}
+    stats = bl.corpus_stats(corpus, COMMON["min-count"], sorted({MODELS[m]["sample"] for m in args.models}),
+                            args.cache, args.w2v_python)
+    meta["ops"] = add_gflops(results, stats, args)
     meta["load_end"] = bl.load_average()[0]
     comparisons = compare(results)
     print()
