@@ -5,7 +5,9 @@
   time at which given marker strings first appear in its output.
 * :func:`plain_corpus` decompresses a ``.gz``/``.bz2``/``.xz`` corpus once into
   a cache folder (the C tools cannot read compressed input), so every tool
-  reads the same plain file; :func:`count_words` counts its tokens (cached).
+  reads the same plain file; :func:`count_words` counts its tokens (cached),
+  :func:`corpus_stats` the words a pass keeps after -min-count and
+  subsampling and their mean Huffman code length (by w2v, cached).
 * :func:`load_vectors`, :func:`analogy_accuracy` and :func:`wordsim_spearman`
   are the ONE evaluator used for every tool's vectors file: thin adapters over
   ``w2v.load`` and ``w2v.evaluate`` (compute-accuracy's rules), imported lazily.
@@ -275,6 +277,61 @@ def count_words(path: str, cache_dir: str = DEFAULT_CACHE) -> Tuple[int, int]:
     return words, lines
 
 
+def corpus_stats(path: str, min_count: int, samples: Sequence[float], cache_dir: str = DEFAULT_CACHE,
+                 python: str = sys.executable) -> dict:
+    """What a training pass over *path* keeps, per subsampling threshold:
+    ``{"train_words": T, "vocab": V, "sample": {"0.001": {"kept": K,
+    "hs_code_len": L}}}``.  K = sum over words of count x min(1, keep), keep
+    being w2v's own subsampling probability (``w2v._tables.keep_probabilities``,
+    T = train_words after -min-count); sentence ends are not centre words.
+    L = the mean Huffman code length (w2v's ``_tables.huffman``) weighted by
+    the kept words.  Computed by w2v in a child process run by *python* (the
+    benchmark process stays small) and cached next to the corpus."""
+    os.makedirs(cache_dir, exist_ok=True)
+    stamp = _stamp(path)
+    meta = _read_meta(cache_dir, path)
+    key = f"stats-min-count-{min_count}"
+    have = meta.get(key) if meta.get("stats_stamp") == stamp else None
+    want = [format(x, "g") for x in samples]
+    if have is None or any(x not in have["sample"] for x in want):
+        cmd = [python, os.path.abspath(__file__), "corpus-stats", path, "--min-count", str(min_count),
+               "--sample", ",".join(want)]
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, cwd=cache_dir).stdout
+        have = json.loads(out)
+        meta = _read_meta(cache_dir, path)
+        if meta.get("stats_stamp") != stamp:
+            meta = {k: v for k, v in meta.items() if not k.startswith("stats-")}
+        meta.update({"stats_stamp": stamp, key: have})
+        _write_meta(cache_dir, path, meta)
+    return have
+
+
+def _corpus_stats(argv: Sequence[str]) -> None:
+    ap = argparse.ArgumentParser(prog="_benchlib.py corpus-stats")
+    ap.add_argument("corpus")
+    ap.add_argument("--min-count", type=int, required=True)
+    ap.add_argument("--sample", required=True, help="comma list of thresholds")
+    a = ap.parse_args(argv)
+    import numpy as np
+    from w2v import _tables
+    from w2v.corpus import count_corpus
+
+    vocab = count_corpus(a.corpus, a.min_count).vocab
+    counts = vocab.counts
+    codelens = np.asarray(_tables.huffman(counts)[2], dtype=np.float64)
+    out: dict = {"train_words": vocab.train_words, "vocab": len(vocab), "sample": {}}
+    for text in a.sample.split(","):
+        sample = float(text)
+        keep = np.ones(len(counts))
+        if sample > 0:
+            keep = np.minimum(1.0, np.asarray(_tables.keep_probabilities(counts, sample, vocab.train_words),
+                                              dtype=np.float64))
+        kept = counts[1:] * keep[1:]
+        total = float(kept.sum())
+        out["sample"][text] = {"kept": total, "hs_code_len": float((kept * codelens[1:]).sum() / total)}
+    print(json.dumps(out))
+
+
 # --------------------------------------------------------------------------- vectors files
 # One evaluator for every tool: w2v's own loader and compute-accuracy /
 # WordSim-353 code (w2v.vectors, w2v.evaluate), imported lazily because this
@@ -466,7 +523,8 @@ def summarise_sections(sections: Sequence[dict]) -> dict:
 
 
 if __name__ == "__main__":
-    commands = {"gensim-train": _gensim_train, "gensim-eval": _gensim_eval, "evaluate": _evaluate}
+    commands = {"gensim-train": _gensim_train, "gensim-eval": _gensim_eval, "evaluate": _evaluate,
+                "corpus-stats": _corpus_stats}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} ...")
     commands[sys.argv[1]](sys.argv[2:])
