@@ -202,6 +202,16 @@ x = [x[r] + change(r, 2) for r in (0, 1)]
 base += (x[0] - base) + (x[1] - base)
 assert np.array_equal(syn0, base), np.abs(syn0 - base).max()
 assert np.array_equal(syn1neg, np.zeros_like(syn1neg))
+# -sync-words not given: 100,000 words per round, or a fiftieth of the job's epoch
+# where that is more (10M + 20M words: 600,000), each rank its share
+def words_per_round(corpus_words, words=None):
+    m = NS(syn0=np.zeros((2, 2), np.float32), syn1=None, syn1neg=None,
+           progress=NS(corpus_words=corpus_words * (dist.rank + 1), words_done=0))
+    s = D.TrainerSync(dist, m, interval=0.0, words=words)
+    return s.words_per_round, s.round_words
+assert words_per_round(100) == (100_000, round(100_000 * (dist.rank + 1) / 3))
+assert words_per_round(10_000_000) == (600_000, 200_000 * (dist.rank + 1))
+assert words_per_round(10_000_000, 20_000) == (20_000, round(20_000 * (dist.rank + 1) / 3))
 open(f"ok{dist.rank}", "w").close()
 """
 

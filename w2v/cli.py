@@ -166,9 +166,10 @@ def _j(name: str):
               help="Write the context vectors (negative sampling's output rows) in -output's format.")
 @click.option("-add-context", "add_context", type=int, default=_j("add_context"), show_default=True,
               help="1 = -output holds word + context vectors (w+c; needs -negative N).")
-@click.option("-sync-words", "sync_words", type=int, default=_j("sync_words"), show_default=True,
+@click.option("-sync-words", "sync_words", type=int, default=_j("sync_words"),
               help="Under MPI (mpiexec -n K w2v train): a synchronisation after this many words trained by "
-                   "all processes together (0: by -sync-every only).")
+                   "all processes together (0: by -sync-every only) [default: 100000, or a fiftieth of an "
+                   "epoch of the whole job where that is more].")
 @click.option("-sync-every", "sync_every", type=float, default=_j("sync_every"), show_default=True,
               help="Under MPI: also a synchronisation every SEC seconds (0: none); with -sync-words, "
                    "whichever comes first.")

@@ -185,9 +185,10 @@ class TrainJob:
     update_vocab: int = 0
     init_vectors: Optional[str] = None
     # Under MPI (mpiexec -n K): a round of the ranks after this many words
-    # trained by all of them (0: none by words), and/or every this many
+    # trained by all of them (0: none by words; None: the job's default,
+    # w2v.distributed.sync.default_round_words), and/or every this many
     # seconds (0: none by time); given both, whichever comes first.
-    sync_words: int = 100_000
+    sync_words: Optional[int] = None
     sync_every: float = 0.0
 
     def __post_init__(self) -> None:
@@ -206,9 +207,9 @@ class TrainJob:
                f"-checkpoint-every must be > 0 minutes (got {self.checkpoint_every})")
         _check(_is_number(self.sync_every) and 0 <= self.sync_every < float("inf"),
                f"-sync-every must be a number of seconds >= 0 (got {self.sync_every})")
-        _check(_is_int(self.sync_words) and self.sync_words >= 0,
+        _check(self.sync_words is None or _is_int(self.sync_words) and self.sync_words >= 0,
                f"-sync-words must be an integer >= 0 (got {self.sync_words})")
-        _check(self.sync_words > 0 or self.sync_every > 0,
+        _check(self.sync_words != 0 or self.sync_every > 0,
                "-sync-words 0 needs -sync-every SEC > 0: the ranks must meet by words or by time")
         for name in ("output", "save_vocab", "read_vocab", "save_model", "save_context", "checkpoint",
                      "resume", "continue_from", "init_vectors"):

@@ -26,6 +26,22 @@ DEFAULT_CHUNK = 1 << 26
 HOT_ROWS = 1024
 
 
+# -sync-words' default: at least this many words per round, ...
+MIN_ROUND_WORDS = 100_000
+# ... or a fiftieth of an epoch of the whole job, whichever is more
+ROUNDS_PER_EPOCH = 50
+
+
+def default_round_words(epoch_words: int) -> int:
+    """Words per round (all ranks together) when -sync-words is not given:
+    MIN_ROUND_WORDS (measured on 1M-17M-word corpora to keep one process's
+    quality), or 1/ROUNDS_PER_EPOCH of an epoch of the whole job where that
+    is more, so that a bigger job makes fewer, bigger rounds (their cost is
+    per round: docs/distributed.md).  It depends on the text alone, not on
+    the ranks' speed, so a job's result stays independent of the machine."""
+    return max(MIN_ROUND_WORDS, int(epoch_words) // ROUNDS_PER_EPOCH)
+
+
 def hot_rows(round_: int, n_rows: int, first: int = HOT_ROWS) -> int:
     """Rows averaged at synchronisation number *round_* (1, 2, ...): *first*
     rows, times 2^k when 2^k divides *round_* (1024, 2048, 1024, 4096, ...)."""
@@ -185,11 +201,13 @@ class TrainerSync:
     With a *checkpoint* (:class:`w2v.trainer.Checkpointer`), rank 0's clock
     says when one is due (a flag in the round's control sum) and a stop
     writes one too: :meth:`write_checkpoint`.  *job_words*: the words the
-    whole job had done when it was checkpointed (on -resume)."""
+    whole job had done when it was checkpointed (on -resume).  *words*: the
+    words per round of all ranks together (0: rounds by time only; None:
+    :func:`default_round_words` of the job's epoch)."""
 
     def __init__(self, dist: Dist, model, interval: float, gain: float = 1.0,
                  chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS, checkpoint=None,
-                 job_words: int = 0, words: int = 0) -> None:
+                 job_words: int = 0, words: Optional[int] = 0) -> None:
         self.dist = dist
         self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows)
         self.rs.global_words = int(job_words)      # a resumed job's words so far
@@ -204,6 +222,9 @@ class TrainerSync:
         self.next_at = time.monotonic() + self.interval if self.interval > 0 else float("inf")
         # words between rounds: this rank's part of *words* done by all ranks
         # (its share of the text), so that every rank reaches it together
+        if words is None:
+            words = default_round_words(total)
+        self.words_per_round = int(words)
         self.round_words = max(1, int(round(words * self.scale))) if words > 0 else 0
         self.reported = int(model.progress.words_done)
         self.at_barrier = False
