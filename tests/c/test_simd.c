@@ -176,6 +176,29 @@ static void test_block(int n, const int32_t *aidx, int na, const int32_t *bidx, 
     }
 }
 
+/* y = y0 + sum_k c[k * stride] * row_k: y0 NULL or in place, stride 1 or 0
+ * (one coefficient for every row). */
+static void test_combine(int n, const int32_t *idx, int k) {
+    float y[MAXN], cs[ROWS];
+    fill(a, ROWS * n); fill(y, n);
+    for (int j = 0; j < k; j++) cs[j] = uniform();
+    for (int pass = 0; pass < 4; pass++) {
+        int in_place = pass & 1, stride = pass < 2 ? 1 : 0;
+        for (int t = 0; t < n; t++) {
+            double sum = in_place ? y[t] : 0, m = in_place ? fabs(y[t]) : 0;
+            for (int j = 0; j < k; j++) {
+                double v = (double)cs[j * stride] * W2V_ROW(a, idx, j, n)[t];
+                sum += v;
+                m += fabs(v);
+            }
+            ra[t] = sum;
+            ma[t] = m;
+        }
+        w2v_combine(y, in_place ? y : NULL, cs, stride, a, idx, k, n);
+        for (int t = 0; t < n; t++) check("combine", n, t, y[t], ra[t], ma[t], k + 1);
+    }
+}
+
 static void run_all(const char *name) {
     variant = name;
     int before = failures;
@@ -188,6 +211,8 @@ static void run_all(const char *name) {
         test_block(n, IDX, 4, IDX + 3, 9);     /* row 2 twice in A; 9 = 4 + 4 + 1 */
         test_block(n, NULL, 4, IDX, 4);
         test_block(n, IDX + 2, 2, NULL, 7);
+        test_combine(n, IDX, 9);
+        test_combine(n, NULL, 0);
     }
     printf("%s %s: %s\n", failures == before ? "ok  " : "FAIL", name,
            failures == before ? "every primitive agrees with the reference" : "wrong values");
