@@ -33,6 +33,9 @@ def main() -> int:
     ap.add_argument("--corpus", default=None, help="default: DATA/wiki17m.txt.gz")
     ap.add_argument("--models", nargs="+", default=list(MODELS))
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--seeds", action="store_true",
+                    help="run r uses -seed r+1 (every layout): 2 x 1 runs with rounds counted in words are "
+                         "otherwise identical, so their mean would be one sample")
     ap.add_argument("--iter", type=int, default=5)
     ap.add_argument("--sync-words", type=int, nargs="*", default=[100_000],
                     help="MPI layouts with rounds every N words (-sync-words N -sync-every 0)")
@@ -60,6 +63,7 @@ def main() -> int:
                 else:
                     cmd = [mpiexec, "-n", "2", w2v, "train", *common, *MODELS[model], "-threads", "1",
                            *sync, "-output", out]
+                cmd += ["-seed", str(run + 1)] if a.seeds else []
                 r = B.run_child(cmd, marks=["Words in train file"], log_path=out + ".log")
                 if r.rc != 0:
                     print(r.text(), file=sys.stderr)
