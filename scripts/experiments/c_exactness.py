@@ -29,7 +29,7 @@ MODELS = {
     "cbow-hs": ["-cbow", "1", "-negative", "0", "-hs", "1"],
 }
 FLAGS = ["-size", "20", "-window", "5", "-sample", "1e-3", "-min-count", "1", "-iter", "1",
-         "-threads", "1", "-binary", "1", "-debug", "0"]
+         "-threads", "1", "-binary", "1", "-debug", "0", "-batch", "0"]   # C's pair order
 
 
 def write_corpus(path: str) -> None:
