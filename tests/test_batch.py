@@ -102,6 +102,14 @@ def tiny_corpus(tmp_path, lines=40, seed=3):
     return count_corpus(str(tmp_path / "t.txt"), 1)
 
 
+def start_weights(V, size):
+    """(syn0, output rows) for the references: inputs small as C starts
+    them, outputs large so that the dots land well away from 0."""
+    rng = np.random.default_rng(size)
+    return (((rng.random((V, size)) - 0.5) / size).astype(np.float32),
+            ((rng.random((V, size)) - 0.5) * 2).astype(np.float32))
+
+
 def kernel_for(corpus, syn0, syn1neg, *, window, negative, alpha, batch, cbow=0):
     counts = corpus.vocab.counts
     prob, idx = _tables.alias_table(counts)
@@ -130,9 +138,7 @@ def test_batched_update_matches_numpy_reference(tmp_path, size, window, negative
     # 4-target groups with and without a remainder; negatives often repeated (12 words)
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
-    rng = np.random.default_rng(size)
-    syn0 = ((rng.random((V, size)) - 0.5) / size).astype(np.float32)
-    syn1neg = ((rng.random((V, size)) - 0.5) * 2).astype(np.float32)   # dots well away from 0
+    syn0, syn1neg = start_weights(V, size)
     seed, alpha = 12345, 0.05
     ref0, ref1, ref_loss, ref_examples = reference_batch(
         corpus.ids, syn0, syn1neg, window=window, negative=negative, alpha=alpha, seed=seed,
@@ -317,9 +323,7 @@ def reference_batch_hs(ids, syn0, syn1, *, window, alpha, seed, counts):
 def test_batched_hs_matches_numpy_reference(tmp_path, size, window):
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
-    rng = np.random.default_rng(size)
-    syn0 = ((rng.random((V, size)) - 0.5) / size).astype(np.float32)
-    syn1 = ((rng.random((V, size)) - 0.5) * 2).astype(np.float32)
+    syn0, syn1 = start_weights(V, size)
     seed, alpha = 12345, 0.05
     ref0, ref1, ref_loss, ref_examples = reference_batch_hs(
         corpus.ids, syn0, syn1, window=window, alpha=alpha, seed=seed, counts=corpus.vocab.counts)
@@ -430,9 +434,7 @@ def test_batched_cbow_matches_numpy_reference(tmp_path, size, window, negative):
     # equal their centre word often
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
-    rng = np.random.default_rng(size)
-    syn0 = ((rng.random((V, size)) - 0.5) / size).astype(np.float32)
-    syn1neg = ((rng.random((V, size)) - 0.5) * 2).astype(np.float32)
+    syn0, syn1neg = start_weights(V, size)
     seed, alpha = 12345, 0.05
     ref0, ref1, ref_loss, ref_examples = reference_cbow_batch(
         corpus.ids, syn0, syn1neg, window=window, negative=negative, alpha=alpha, seed=seed,
