@@ -500,7 +500,7 @@ cdef class WorkerState:
     is shared with another thread's data (the scratch values are written for
     every update: false sharing between two workers would cost more than the
     arithmetic)."""
-    cdef Worker w
+    cdef Worker *w
     cdef char *block
     cdef object kernel
 
@@ -508,10 +508,14 @@ cdef class WorkerState:
         """Buffers sized for `kernel` (a Kernel): vectors, scratch for the
         longest Huffman path or the negative-sampling targets (of a whole
         block step in the batched kernel), the private path copy, the
-        batched kernel's context block, batched CBOW's input rows."""
+        batched kernel's context block, batched CBOW's input rows.  The
+        Worker struct itself (its random state and counters change at every
+        draw and word) lives in the block too, on lines of its own: inside
+        the Python object it could share a line with the next worker's."""
         cdef int size = kernel.size, scratch = kernel.scratch_size, path_rows = kernel.path_rows
         cdef int batch_rows = kernel.batch_rows, input_rows = kernel.input_rows
         self.kernel = kernel
+        cdef size_t wrk = lines(sizeof(Worker))
         cdef size_t vec = lines(max(size, 1) * sizeof(float))
         cdef size_t scr = lines(max(scratch, 1) * sizeof(float))
         cdef size_t sen = lines((MAX_SENTENCE_LENGTH + 1) * sizeof(int32_t))
@@ -519,22 +523,24 @@ cdef class WorkerState:
         cdef size_t ctx = lines(<size_t>batch_rows * sizeof(int32_t))
         cdef size_t blk = lines(<size_t>batch_rows * size * sizeof(float))
         cdef size_t inp = lines(<size_t>input_rows * size * sizeof(float))
-        cdef size_t total = LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp + LINE
+        cdef size_t total = LINE + wrk + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp + LINE
         self.block = <char *>aligned_alloc(LINE, total)
         if self.block == NULL:
             raise MemoryError()
         memset(self.block, 0, total)
-        self.w.neu1 = <float *>(self.block + LINE)
-        self.w.neu1e = <float *>(self.block + LINE + vec)
-        self.w.fs = <float *>(self.block + LINE + 2 * vec)
-        self.w.gs = <float *>(self.block + LINE + 2 * vec + scr)
-        self.w.targets = <int32_t *>(self.block + LINE + 2 * vec + 2 * scr)
-        self.w.sentence = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr)
-        self.w.path_rows = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen) if rows else NULL
-        self.w.path_start = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + rows) if rows else NULL
-        self.w.contexts = <int32_t *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
-        self.w.block = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
-        self.w.inputs = <float *>(self.block + LINE + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk) if inp else NULL
+        self.w = <Worker *>(self.block + LINE)
+        cdef char *at = self.block + LINE + wrk
+        self.w.neu1 = <float *>at
+        self.w.neu1e = <float *>(at + vec)
+        self.w.fs = <float *>(at + 2 * vec)
+        self.w.gs = <float *>(at + 2 * vec + scr)
+        self.w.targets = <int32_t *>(at + 2 * vec + 2 * scr)
+        self.w.sentence = <int32_t *>(at + 2 * vec + 3 * scr)
+        self.w.path_rows = <float *>(at + 2 * vec + 3 * scr + sen) if rows else NULL
+        self.w.path_start = <float *>(at + 2 * vec + 3 * scr + sen + rows) if rows else NULL
+        self.w.contexts = <int32_t *>(at + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
+        self.w.block = <float *>(at + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
+        self.w.inputs = <float *>(at + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk) if inp else NULL
         self.w.rng = seed
         self.w.doc = -1
         self.w.pending = 0
@@ -728,7 +734,7 @@ cdef class Kernel:
         if not 0 <= start <= end <= self._corpus_len:
             raise ValueError("work unit outside the corpus")
         with nogil:
-            reached = train_range(&self.m, &state.w, start, end)
+            reached = train_range(&self.m, state.w, start, end)
         return reached
 
     @property
