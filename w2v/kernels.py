@@ -7,8 +7,9 @@ A model's losses come from its flags (``-hs 1``: hierarchical softmax,
 architecture from ``-cbow``.  An *update* is how the kernel applies them:
 word2vec.c's pair-by-pair updates, or a batched kernel (skip-gram: one draw
 of negatives, or the Huffman path, per centre word, shared by its window;
-CBOW: one draw of negatives shared by neighbouring centre words; trained as
-small matrix blocks).  A new kernel is a row of :data:`UPDATES` plus its code in
+CBOW: one draw of negatives shared by up to 8 centre words spread over a
+line; trained as small matrix blocks).  A new kernel is a row of
+:data:`UPDATES` plus its code in
 ``cython_src/w2v/_train.pyx`` (a ``Shared`` flag and a ``train_sentence_*``
 function chosen in ``train_range``)."""
 from __future__ import annotations

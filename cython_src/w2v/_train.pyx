@@ -5,8 +5,8 @@ context) pair at a time as in word2vec.c.  The batched kernels
 (Shared.batch): skip-gram with negative sampling (train_sentence_sg_batch)
 or hierarchical softmax (train_sentence_sg_batch_hs), one centre word's
 whole window against one shared set of targets at a time; CBOW with
-negative sampling (train_sentence_cbow_batch), a few neighbouring centre
-words against one shared draw of negatives.
+negative sampling (train_sentence_cbow_batch), up to CBOW_GROUP centre
+words of a line, spread over it, against one shared draw of negatives.
 
 Paragraph vectors (Shared.docs > 0): syn0 has one more row per document
 after the words' rows, and the corpus holds a line's document as the id
