@@ -24,7 +24,7 @@ import _benchlib as B  # noqa: E402
 
 MODELS = {"sg-ns": ["-cbow", "0", "-hs", "0", "-negative", "5"],
           "cbow-ns": ["-cbow", "1", "-hs", "0", "-negative", "5"]}
-MPI_LINE = re.compile(r"MPI: (\d+) rounds, (\d+) averages, ([\d.]+) MB averaged, ([\d.]+) s in MPI \(([\d.]+) s CPU\)")
+MPI_LINE = re.compile(r"MPI: (\d+) rounds, (\d+) averages, ([\d.]+) MB averaged, ([\d.]+) s in MPI \(([\d.]+) s CPU")
 
 
 def main() -> int:

@@ -58,6 +58,7 @@ class SyncStats:
     bytes: int = 0            # bytes of model averaged by this rank (each way)
     seconds: float = 0.0      # wall time in MPI calls
     cpu_seconds: float = 0.0  # CPU time of the calling thread in MPI calls
+    sum_seconds: float = 0.0  # ... of which in the rounds' control sums (mostly waiting for the others)
     waits: List[float] = field(default_factory=list, repr=False)
 
 
@@ -129,6 +130,7 @@ class RankSync:
         while not req.Test():
             time.sleep(self.poll)
         self._timed(t0, c0)
+        self.stats.sum_seconds += time.perf_counter() - t0
         self.stats.rounds += 1
         if int(recv[3]) != self.size * self.stats.rounds:   # a bug: the collectives no longer match
             raise RuntimeError(f"rank {self.rank} is at round {self.stats.rounds}, out of step with the others")
@@ -161,11 +163,14 @@ class RankSync:
                     self.comm.Allreduce(self.MPI.IN_PLACE, block, op=self.MPI.SUM)
                     block *= scale
                 else:
+                    # in place, no temporary: block becomes this rank's change,
+                    # then the sum of the ranks' changes, then base + gain x that
                     old = base[lo:min(n, lo + step)]
-                    delta = block - old
-                    self.comm.Allreduce(self.MPI.IN_PLACE, delta, op=self.MPI.SUM)
-                    delta *= np.float32(self.gain)
-                    old += delta
+                    block -= old
+                    self.comm.Allreduce(self.MPI.IN_PLACE, block, op=self.MPI.SUM)
+                    if self.gain != 1.0:
+                        block *= np.float32(self.gain)
+                    old += block
                     block[...] = old
             total += n * flat.shape[1] * 4
         self._timed(t0, c0)
@@ -305,4 +310,5 @@ class TrainerSync:
     def summary(self) -> str:
         st = self.rs.stats
         return (f"MPI: {st.rounds} rounds, {st.averages} averages, {st.bytes / 1e6:.1f} MB averaged, "
-                f"{st.seconds:.2f} s in MPI ({st.cpu_seconds:.2f} s CPU)")
+                f"{st.seconds:.2f} s in MPI ({st.cpu_seconds:.2f} s CPU, {st.sum_seconds:.2f} s in the rounds' "
+                f"control sums, waiting for the other ranks)")
