@@ -453,8 +453,8 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
             n += 1
             if n >= MAX_SENTENCE_LENGTH:
                 break
-        if w.pending > ALPHA_UPDATE_WORDS or m.pause_at > 0 and w2v_atomic_load(m.words_done) + w.pending >= m.pause_at:
-            fold_pending(m, w)   # (a round due at pause_at: stop at this sentence, not up to 10,000 words later)
+        if w.pending > ALPHA_UPDATE_WORDS:
+            fold_pending(m, w)
         if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
             if m.cbow and m.batch:
                 train_sentence_cbow_batch(m, w, n)
