@@ -129,8 +129,8 @@ class RankSync:
         req = self.comm.Iallreduce(send, recv, op=self.MPI.SUM)
         while not req.Test():
             time.sleep(self.poll)
+        self.stats.sum_seconds += time.perf_counter() - t0     # (part of the time _timed adds)
         self._timed(t0, c0)
-        self.stats.sum_seconds += time.perf_counter() - t0
         self.stats.rounds += 1
         if int(recv[3]) != self.size * self.stats.rounds:   # a bug: the collectives no longer match
             raise RuntimeError(f"rank {self.rank} is at round {self.stats.rounds}, out of step with the others")
@@ -310,5 +310,5 @@ class TrainerSync:
     def summary(self) -> str:
         st = self.rs.stats
         return (f"MPI: {st.rounds} rounds, {st.averages} averages, {st.bytes / 1e6:.1f} MB averaged, "
-                f"{st.seconds:.2f} s in MPI ({st.cpu_seconds:.2f} s CPU, {st.sum_seconds:.2f} s in the rounds' "
-                f"control sums, waiting for the other ranks)")
+                f"{st.seconds:.2f} s in MPI ({st.cpu_seconds:.2f} s CPU, {st.sum_seconds:.2f} s waiting for the other "
+                f"ranks in the rounds' control sums)")
