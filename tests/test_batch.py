@@ -238,7 +238,8 @@ def test_default_kernel_per_model():
     assert Params().batched                          # CBOW with negative sampling (C's default model)
     assert not Params(hs=1).batched and not Params(hs=1, negative=0).batched   # CBOW with HS: the pair kernel
     assert not Params(batch=0).batched
-    assert not Params(cbow=0, hs=1).batched and not Params(cbow=0, hs=1, negative=0).batched
+    assert not Params(cbow=0, hs=1).batched                         # both losses: the pair kernel
+    assert Params(cbow=0, hs=1, negative=0).batched                 # skip-gram HS: batched
     assert not Params(cbow=0, batch=0).batched
     assert Params(cbow=0, batch=1).batched
     assert Params().batch is None and Params.from_dict(Params().to_dict()).batch is None
@@ -337,7 +338,7 @@ def test_batched_hs_matches_numpy_reference(tmp_path, size, window):
 
 
 
-def test_batched_hs_seed_reproducible_and_not_the_default(planted, w2v_cli, tmp_path):
+def test_batched_hs_seed_reproducible_and_the_default(planted, w2v_cli, tmp_path):
     folder, _ = planted
     outputs = []
     for batch in ("1", "1", "0", None):
@@ -346,7 +347,7 @@ def test_batched_hs_seed_reproducible_and_not_the_default(planted, w2v_cli, tmp_
         outputs.append((tmp_path / "v.bin").read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]
-    assert outputs[2] == outputs[3]        # the pair kernel stays the default for HS
+    assert outputs[0] == outputs[3]        # skip-gram HS: batched by default
 
 
 # ------------------------------------------------------------------ batched CBOW

@@ -90,7 +90,7 @@ def same_topic_share(words, vectors):
 
 KERNELS = {"sg-batch": ["-cbow", "0"], "sg-ns": ["-cbow", "0", "-batch", "0"],
            "sg-hs": ["-cbow", "0", "-hs", "1", "-negative", "0"],
-           "sg-hs-batch": ["-cbow", "0", "-hs", "1", "-negative", "0", "-batch", "1"], "cbow-ns": ["-cbow", "1"],
+           "sg-hs-pair": ["-cbow", "0", "-hs", "1", "-negative", "0", "-batch", "0"], "cbow-ns": ["-cbow", "1"],
            "cbow-ns-pair": ["-cbow", "1", "-batch", "0"],
            "cbow-hs": ["-cbow", "1", "-hs", "1", "-negative", "0"]}
 

@@ -37,7 +37,7 @@ UPDATES = (
     Update("batch", True, ("sg",), ("ns",), True, "skip-gram",
            "batched skip-gram: one draw of negatives per centre word, shared by its window, "
            "trained as small matrix blocks"),
-    Update("batch-hs", True, ("sg",), ("hs",), False, "skip-gram",
+    Update("batch-hs", True, ("sg",), ("hs",), True, "skip-gram",
            "batched skip-gram HS: a centre word's Huffman path shared by its window, "
            "trained as small matrix blocks"),
     Update("batch-cbow", True, ("cbow",), ("ns",), True, "CBOW",
