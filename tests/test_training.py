@@ -178,7 +178,7 @@ def test_hierarchical_softmax_updates_exactly(tmp_path, monkeypatch, cbow, priva
     corpus = count_corpus(str(tmp_path / "t.txt"), 1)
     assert corpus.vocab.words == [b"</s>", b"a", b"b", b"c", b"d"]
     model, _ = train_model(Params(size=5, window=1, sample=0, hs=1, negative=0, iter=3, min_count=1,
-                                  cbow=cbow), corpus)
+                                  cbow=cbow, batch=0), corpus)      # C's pair order (not skip-gram's default)
     syn0, syn1, alphas = reference_hs(np.asarray(corpus.ids), 5, 5, cbow, 3)
     # N = 9 words per epoch: alpha = start * (1 - 9k / 28) at epoch k
     start = 0.05 if cbow else 0.025
