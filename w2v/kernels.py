@@ -101,7 +101,7 @@ def batch_help() -> str:
     batched = [u for u in UPDATES if u.batched]
     pair = next(u for u in UPDATES if not u.batched)
     ones = "; ".join(f"{u.summary} ({' '.join(_flags(u))})" for u in batched)
-    defaults = " and ".join(f"{u.what} with {' or '.join(_loss_names[x] for x in u.losses)}"
-                            for u in batched if u.default)
+    named = [f"{u.what} with {' or '.join(_loss_names[x] for x in u.losses)}" for u in batched if u.default]
+    defaults = " and ".join(x for x in (", ".join(named[:-1]), named[-1]) if x)
     return (f"1 = a batched kernel: {ones}; 0 = {pair.summary} "
             f"[default: 1 for {defaults}, else 0].")
