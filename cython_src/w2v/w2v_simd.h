@@ -41,6 +41,17 @@
 typedef float w2v_v8 __attribute__((vector_size(32)));
 typedef float w2v_v4 __attribute__((vector_size(16)));
 
+/* A row's last, partial 16-float chunk (n > 16, t = n % 16 > 0) is read as
+ * the 16 floats that end the row, with the 16 - t lanes the full chunks
+ * already covered zeroed: lane l of that chunk is multiplied by
+ * w2v_tail_mask[t + l] (1 for the t new lanes, 0 for the others). */
+static const float w2v_tail_mask[32] __attribute__((aligned(64))) = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+/* 4 floats anywhere (the part of a row past its last full 16-float chunk). */
+typedef float w2v_v4u __attribute__((vector_size(16), aligned(4), may_alias));
+
 /* Row j of base: base[idx[j]], or base[j] when idx is NULL (a contiguous block). */
 #define W2V_ROW(base, idx, j, n) ((base) + (int64_t)((idx) ? (idx)[j] : (j)) * (n))
 

@@ -42,6 +42,14 @@ W2V_IN float W2V_F(chunk_sum)(const W2V_VEC *c) {
     return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
+/* The partial last chunk of a row of n floats (n > 16, n % 16 > 0) as
+ * native vector u of the chunk that ends the row, lanes already covered by
+ * the full chunks zeroed (w2v_tail_mask): x * 1 and x * 0 are exact, so the
+ * new lanes' products are the row's and the others add nothing. */
+W2V_IN W2V_VEC W2V_F(tail_load)(const float *x, int n, int u) {
+    return W2V_LD(x + n - 16 + u * W2V_VW) * W2V_LD(w2v_tail_mask + n % 16 + u * W2V_VW);
+}
+
 W2V_IN float W2V_F(dot_body)(const float *a, const float *b, int n) {
     W2V_VEC acc0[W2V_NK], acc1[W2V_NK];
     for (int u = 0; u < W2V_NK; u++) acc0[u] = acc1[u] = (W2V_VEC){0};
@@ -55,6 +63,11 @@ W2V_IN float W2V_F(dot_body)(const float *a, const float *b, int n) {
         for (int u = 0; u < W2V_NK; u++)
             acc0[u] += W2V_LD(a + i + u * W2V_VW) * W2V_LD(b + i + u * W2V_VW);
         i += 16;
+    }
+    if (n > 16 && i < n) {      /* the partial last chunk, in the vector lanes */
+        for (int u = 0; u < W2V_NK; u++)
+            acc1[u] += W2V_F(tail_load)(a, n, u) * W2V_LD(b + n - 16 + u * W2V_VW);
+        i = n;
     }
     for (int u = 0; u < W2V_NK; u++) acc0[u] += acc1[u];
     float s = W2V_F(chunk_sum)(acc0);
@@ -123,6 +136,17 @@ W2V_IN void W2V_F(dot4_body)(const float *x, const float *r0, const float *r1, c
             a2[u] += v * W2V_LD(r2 + o);
             a3[u] += v * W2V_LD(r3 + o);
         }
+    if (n > 16 && i < n) {      /* the partial last chunk, in the vector lanes */
+        for (int u = 0; u < W2V_NK; u++) {
+            int o = n - 16 + u * W2V_VW;
+            W2V_VEC v = W2V_F(tail_load)(x, n, u);
+            a0[u] += v * W2V_LD(r0 + o);
+            a1[u] += v * W2V_LD(r1 + o);
+            a2[u] += v * W2V_LD(r2 + o);
+            a3[u] += v * W2V_LD(r3 + o);
+        }
+        i = n;
+    }
     out[0] = W2V_F(chunk_sum)(a0);
     out[1] = W2V_F(chunk_sum)(a1);
     out[2] = W2V_F(chunk_sum)(a2);
@@ -156,6 +180,21 @@ W2V_IN void W2V_F(dot_tile_body)(const float *const *x, const float *const *r, i
                 a[t][3][u] += v * b3;
             }
         }
+    if (n > 16 && i < n) {      /* the partial last chunk, in the vector lanes */
+        for (int u = 0; u < W2V_NK; u++) {
+            int o = n - 16 + u * W2V_VW;
+            W2V_VEC b0 = W2V_LD(r[0] + o), b1 = W2V_LD(r[1] + o), b2 = W2V_LD(r[2] + o),
+                    b3 = W2V_LD(r[3] + o);
+            for (int t = 0; t < W2V_TA; t++) {
+                W2V_VEC v = W2V_F(tail_load)(x[t], n, u);
+                a[t][0][u] += v * b0;
+                a[t][1][u] += v * b1;
+                a[t][2][u] += v * b2;
+                a[t][3][u] += v * b3;
+            }
+        }
+        i = n;
+    }
     for (int t = 0; t < W2V_TA; t++) {
         float *o = out + t * nb;
         for (int j = 0; j < 4; j++) o[j] = W2V_F(chunk_sum)(a[t][j]);
@@ -212,6 +251,12 @@ W2V_IN void W2V_F(combine_body)(float *y, const float *y0, const float *c, int64
         }
         for (int u = 0; u < W2V_NK; u++) W2V_ST(y + i + u * W2V_VW) = acc[u];
     }
+    for (; i + 4 <= n; i += 4) {    /* the same per-float operations, 4 floats at a time */
+        w2v_v4u acc = y0 ? *(const w2v_v4u *)(y0 + i) : (w2v_v4u){0};
+        for (int k = 0; k < nk; k++)
+            acc += c[k * stride] * *(const w2v_v4u *)(W2V_ROW(base, idx, k, n) + i);
+        *(w2v_v4u *)(y + i) = acc;
+    }
     for (; i < n; i++) {
         float acc = y0 ? y0[i] : 0.0f;
         for (int k = 0; k < nk; k++) acc += c[k * stride] * W2V_ROW(base, idx, k, n)[i];
@@ -252,6 +297,15 @@ W2V_IN void W2V_F(combine4_body)(float *y0, float *y1, float *y2, float *y3, con
         }
         for (int r = 0; r < 4; r++)
             for (int u = 0; u < W2V_NK; u++) W2V_ST(y[r] + i + u * W2V_VW) = acc[r][u];
+    }
+    for (; i + 4 <= n; i += 4) {    /* the same per-float operations, 4 floats at a time */
+        w2v_v4u acc[4];
+        for (int r = 0; r < 4; r++) acc[r] = *(const w2v_v4u *)(y[r] + i);
+        for (int k = 0; k < nk; k++) {
+            w2v_v4u v = *(const w2v_v4u *)(W2V_ROW(base, idx, k, n) + i);
+            for (int r = 0; r < 4; r++) acc[r] += c[r * rs + k * ks] * v;
+        }
+        for (int r = 0; r < 4; r++) *(w2v_v4u *)(y[r] + i) = acc[r];
     }
     for (; i < n; i++)
         for (int r = 0; r < 4; r++) {
