@@ -359,7 +359,8 @@ def report(meta: dict, results: Dict[str, Dict[str, dict]], comparisons: List[di
                       bl.fmt(c["analogy_diff"], "+.2f") + ok(c.get("analogy_ok")),
                       bl.fmt(c["ws353_diff"], "+.3f") + ok(c.get("ws353_ok"))])
     lines = []
-    info = [f"date: {meta['date']}", f"commit: {meta['commit']}  w2v {meta['w2v_version']}",
+    info = [f"date: {meta['date']}", f"commit: {meta['commit']}  w2v {meta['w2v_version']} measured from {meta.get('w2v_path', '?')}"
+            f" (commit {meta.get('w2v_commit', 'unknown')})",
             f"command: {meta['command']}",
             f"corpus: {meta['corpus']} ({meta['corpus_words']:,} words, {meta['corpus_lines']:,} lines), "
             f"iter {meta['iter']}, threads {meta['threads']}, cores {meta['cores']}, "
@@ -484,6 +485,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             "peak_source": "--peak-gflops" if args.peak_given else f"cpu MHz x {FLOPS_PER_CYCLE} flops/cycle"}
     r = bl.run_child(w2v_command(args) + ["--version"], cwd=args.out)
     meta["w2v_version"] = r.stdout.decode().strip().replace("w2v ", "") or "?"
+    # the build measured may come from another checkout than these scripts (--w2v-python)
+    r = bl.run_child([args.w2v_python, "-c", "import os, w2v; print(os.path.dirname(os.path.abspath(w2v.__file__)))"],
+                     cwd=args.out)
+    pkg = r.stdout.decode().strip()
+    meta["w2v_path"] = pkg or "?"
+    meta["w2v_commit"] = bl.git_describe(os.path.dirname(pkg)) if pkg else "unknown"
     if args.gensim_python:
         r = bl.run_child([args.gensim_python, "-c", "import gensim; print(gensim.__version__)"])
         meta["gensim_version"] = r.stdout.decode().strip()
