@@ -145,8 +145,13 @@ compilers: $(VENV)/.deps simd-test
 simd-test: $(VENV)/.deps
 	@mkdir -p build/simd
 	$(or $(CC),cc) $(SIMD_CFLAGS) tests/c/test_simd.c -o build/simd/test_simd -lm
-	build/simd/test_simd
+	build/simd/test_simd | tee build/simd/shuffle.txt
 	W2V_SIMD=sse2 build/simd/test_simd | head -1
+	$(or $(CC),cc) $(SIMD_CFLAGS) -DW2V_NO_SHUFFLE tests/c/test_simd.c -o build/simd/test_simd_noshuf -lm
+	build/simd/test_simd_noshuf > build/simd/noshuffle.txt
+	@grep bits build/simd/shuffle.txt > build/simd/shuffle.bits; grep bits build/simd/noshuffle.txt > build/simd/noshuffle.bits
+	@cmp -s build/simd/shuffle.bits build/simd/noshuffle.bits && echo "ok   W2V_NO_SHUFFLE build: the same dot_block bits" || \
+	    { echo "FAIL W2V_NO_SHUFFLE build: other dot_block bits"; diff build/simd/shuffle.bits build/simd/noshuffle.bits; exit 1; }
 	@command -v $(AARCH64_CC) >/dev/null && command -v qemu-aarch64 >/dev/null || \
 	    { apt-get update -q >/dev/null; apt-get install -y -q gcc-aarch64-linux-gnu qemu-user >/dev/null; }
 	$(AARCH64_CC) $(SIMD_CFLAGS) tests/c/test_simd.c -o build/simd/test_simd_aarch64 -lm

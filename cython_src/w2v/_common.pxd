@@ -33,6 +33,10 @@ cdef extern from "w2v_simd.h" nogil:
                             const int32_t *bidx, int nb, int n, float *err)
     void w2v_combine(float *y, const float *y0, const float *c, int64_t stride, const float *base,
                      const int32_t *idx, int nk, int n)
+    void w2v_dot_block_rows(const float *abase, const int32_t *aidx, int na, float *const *brows,
+                            int nb, int n, float *out)
+    void w2v_block_update_rows(const float *g, float *abase, const int32_t *aidx, int na,
+                               float *const *brows, int nb, int n, float *err)
     const char *w2v_simd_level()
     int64_t w2v_atomic_add(int64_t *p, int64_t v)
     int64_t w2v_atomic_load(const int64_t *p)

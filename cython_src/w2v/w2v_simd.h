@@ -7,9 +7,11 @@
  * always_inline, may_alias, aligned, target and constructor attributes,
  * __builtin_cpu_init / __builtin_cpu_supports (x86 only), __builtin_prefetch,
  * the __atomic builtins and "omp simd" (-fopenmp-simd: vectorise without
- * -ffast-math; no OpenMP runtime is used).  No intrinsics and no
- * __builtin_shufflevector (GCC 12 and later only): halves of a vector are
- * taken with memcpy, which compilers turn into register moves.
+ * -ffast-math; no OpenMP runtime is used), and lane shuffles with constant
+ * indices (__builtin_shufflevector in clang and GCC 12 and later,
+ * __builtin_shuffle in GCC 9-11; W2V_NO_SHUFFLE builds without them, with
+ * the same results).  No intrinsics: halves of a vector are taken with
+ * memcpy, which compilers turn into register moves.
  *
  * The primitives are written once, in w2v_simd_body.h.  On x86-64 that file
  * is compiled three times (AVX-512, AVX2+FMA, and the compiler's own target,
@@ -41,6 +43,22 @@
 typedef float w2v_v8 __attribute__((vector_size(32)));
 typedef float w2v_v4 __attribute__((vector_size(16)));
 
+/* Lane shuffles of two vectors with constant indices (the joint sum of 4
+ * dots' lanes, chunk_sum4).  Without them (W2V_NO_SHUFFLE) each dot's lanes
+ * are summed alone, with the same adds of the same values. */
+#if defined(W2V_NO_SHUFFLE)
+#elif defined(__clang__) || __GNUC__ >= 12
+#define W2V_HAVE_SHUFFLE 1
+#define W2V_SHUF4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#define W2V_SHUF8(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define W2V_HAVE_SHUFFLE 1
+typedef int32_t w2v_i4 __attribute__((vector_size(16)));
+typedef int32_t w2v_i8 __attribute__((vector_size(32)));
+#define W2V_SHUF4(a, b, i, j, k, l) __builtin_shuffle(a, b, (w2v_i4){i, j, k, l})
+#define W2V_SHUF8(a, b, ...) __builtin_shuffle(a, b, (w2v_i8){__VA_ARGS__})
+#endif
+
 /* A row's last, partial 16-float chunk (n > 16, t = n % 16 > 0) is read as
  * the 16 floats that end the row, with the 16 - t lanes the full chunks
  * already covered zeroed: lane l of that chunk is multiplied by
@@ -54,6 +72,9 @@ typedef float w2v_v4u __attribute__((vector_size(16), aligned(4), may_alias));
 
 /* Row j of base: base[idx[j]], or base[j] when idx is NULL (a contiguous block). */
 #define W2V_ROW(base, idx, j, n) ((base) + (int64_t)((idx) ? (idx)[j] : (j)) * (n))
+/* Row j of a list of row pointers, or of base and idx when rows is NULL (the
+ * test folds away where rows is a constant NULL). */
+#define W2V_ROWP(base, idx, rows, j, n) ((rows) ? (rows)[j] : W2V_ROW(base, idx, j, n))
 
 /* Ask for a row's cache lines ahead of use (random rows of syn1/syn1neg
  * are the main source of stalls). */
@@ -113,12 +134,16 @@ struct w2v_kernels {
                            float *bbase, const int32_t *bidx, int nb, int n, float *err);
     void (*combine)(float *y, const float *y0, const float *c, int64_t stride, const float *base,
                     const int32_t *idx, int nk, int n);
+    void (*dot_block_rows)(const float *abase, const int32_t *aidx, int na,
+                           float *const *brows, int nb, int n, float *out);
+    void (*block_update_rows)(const float *g, float *abase, const int32_t *aidx, int na,
+                              float *const *brows, int nb, int n, float *err);
 };
 #define W2V_KERNELS(sfx) { \
     W2V_NAME(dot, sfx), W2V_NAME(axpy, sfx), W2V_NAME(pair_update, sfx), W2V_NAME(scale, sfx), \
     W2V_NAME(dot_rows, sfx), W2V_NAME(update_rows, sfx), W2V_NAME(publish_rows, sfx), \
     W2V_NAME(dot_block, sfx), W2V_NAME(block_update, sfx), W2V_NAME(block_backprop, sfx), \
-    W2V_NAME(combine, sfx) }
+    W2V_NAME(combine, sfx), W2V_NAME(dot_block_rows, sfx), W2V_NAME(block_update_rows, sfx) }
 
 #define W2V_F(name) W2V_NAME(name, _avx512)
 #define W2V_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
@@ -183,6 +208,8 @@ __attribute__((constructor)) static void w2v_pick_kernels(void) {
 #define w2v_block_update (*w2v_k.block_update)
 #define w2v_block_backprop (*w2v_k.block_backprop)
 #define w2v_combine (*w2v_k.combine)
+#define w2v_dot_block_rows (*w2v_k.dot_block_rows)
+#define w2v_block_update_rows (*w2v_k.block_update_rows)
 
 #else   /* one variant: the compiler's own target */
 
