@@ -320,8 +320,21 @@ def reference_batch_hs(ids, syn0, syn1, *, window, alpha, seed, counts):
     return syn0, syn1, loss, examples
 
 
-@pytest.mark.parametrize("size,window", [(5, 2), (37, 5), (100, 3)])
-def test_batched_hs_matches_numpy_reference(tmp_path, size, window):
+def hs_batch_kernel(corpus, syn0, syn1, *, window, alpha, hot_nodes=0, total_words=None):
+    codes, points, lens = _tables.huffman(corpus.vocab.counts)
+    return _train.Kernel(syn0=syn0, syn1=syn1, syn1neg=None, window=window, negative=0, hs=1, cbow=0,
+                         exp_table=_tables.exp_table(), codes=codes, points=points, codelens=lens,
+                         alias_prob=None, alias_idx=None, keep_prob=None, corpus=corpus.ids,
+                         start_alpha=alpha, total_words=total_words or len(corpus) + 1, batch=True,
+                         hot_nodes=hot_nodes)
+
+
+# hot_nodes: the tree's top nodes in the worker's private copy (none, the
+# root and its two children, every inner node); one worker alone sees the
+# same values in its copy as in syn1, and the fold adds its change back.
+@pytest.mark.parametrize("size,window,hot_nodes", [(5, 2, 0), (37, 5, 0), (100, 3, 0),
+                                                   (37, 5, 3), (100, 3, 10 ** 6)])
+def test_batched_hs_matches_numpy_reference(tmp_path, size, window, hot_nodes):
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
     syn0, syn1 = start_weights(V, size)
@@ -329,12 +342,46 @@ def test_batched_hs_matches_numpy_reference(tmp_path, size, window):
     ref0, ref1, ref_loss, ref_examples = reference_batch_hs(
         corpus.ids, syn0, syn1, window=window, alpha=alpha, seed=seed, counts=corpus.vocab.counts)
     assert np.abs(ref1 - syn1).max() > 0.05
-    codes, points, lens = _tables.huffman(corpus.vocab.counts)
-    k = _train.Kernel(syn0=syn0, syn1=syn1, syn1neg=None, window=window, negative=0, hs=1, cbow=0,
-                      exp_table=_tables.exp_table(), codes=codes, points=points, codelens=lens,
-                      alias_prob=None, alias_idx=None, keep_prob=None, corpus=corpus.ids,
-                      start_alpha=alpha, total_words=len(corpus) + 1, batch=True)
+    k = hs_batch_kernel(corpus, syn0, syn1, window=window, alpha=alpha, hot_nodes=hot_nodes)
+    assert k.hot_rows == min(hot_nodes, V - 1)            # the inner nodes: V - 1
     assert_trains_as(k, seed, len(corpus), ((syn0, ref0), (syn1, ref1)), ref_loss, ref_examples)
+
+
+def test_private_top_nodes_are_folded_at_every_range_end_and_pause(tmp_path):
+    """Two work units, and a pause in the second: each folds the worker's
+    copy of the top nodes into syn1 and the next copies it again, so the
+    epoch still trains as the reference, and between units syn1 holds what
+    the worker did (the top nodes of the first half's paths are trained)."""
+    corpus = tiny_corpus(tmp_path)
+    V, n = len(corpus.vocab), len(corpus)
+    syn0, syn1 = start_weights(V, 16)
+    ref0, ref1, _, _ = reference_batch_hs(corpus.ids, syn0, syn1, window=3, alpha=0.05, seed=9,
+                                          counts=corpus.vocab.counts)
+    before = syn1.copy()
+    # a counter update (the end of a unit) takes the schedule's rate: with a
+    # long schedule it stays the reference's constant one
+    k = hs_batch_kernel(corpus, syn0, syn1, window=3, alpha=0.05, hot_nodes=7, total_words=1e12)
+    top = slice(V - 8, V - 1)                              # the root is node V - 2
+    half = int(np.flatnonzero(corpus.ids[: n // 2] == 0)[-1]) + 1     # a line start
+    st = _train.WorkerState(k, 9)
+    k.begin_epoch(st)
+    assert k.train_range(st, 0, half) == half
+    assert np.abs(syn1[top] - before[top]).max() > 0.01
+    k.pause()
+    assert k.train_range(st, half, n) == half              # paused before any word
+    k.unpause()
+    assert k.train_range(st, half, n) == n
+    for got, ref in ((syn0, ref0), (syn1, ref1)):
+        assert np.abs(got - ref).max() / np.abs(ref).max() < 1e-5
+
+
+def test_private_top_nodes_need_a_count_of_zero_or_more(tmp_path):
+    corpus = tiny_corpus(tmp_path)
+    syn0, syn1 = start_weights(len(corpus.vocab), 4)
+    with pytest.raises(ValueError, match="hot_nodes must be >= 0"):
+        hs_batch_kernel(corpus, syn0, syn1, window=2, alpha=0.05, hot_nodes=-1)
+    ns = kernel_for(corpus, syn0, syn1, window=2, negative=2, alpha=0.05, batch=True)
+    assert ns.hot_rows == 0                                 # negative sampling: none
 
 
 

@@ -145,6 +145,7 @@ def build_kernel(model: Model, ids: np.ndarray, threads: int, frozen: bool = Fal
         codelens=codelens, alias_prob=alias_prob, alias_idx=alias_idx, keep_prob=keep,
         corpus=ids, start_alpha=p.start_alpha, total_words=model.progress.total_words,
         min_alpha=p.min_alpha, private_paths=threads > 1,
+        hot_nodes=_train.HOT_NODE_ROWS if threads > 1 else 0,
         batch=kernels.choose(p.cbow, p.hs, p.negative, p.batch).batched and not frozen, frozen=frozen)
 
 

@@ -20,6 +20,9 @@ cdef enum:
     BATCH_CONTEXTS = 32     # batched kernel: most context rows in one block step
     CBOW_GROUP = 8          # batched CBOW: most centre words sharing one draw of negatives ...
     CBOW_SPACING = 4        # ... and the least distance between two of them in their line
+    HOT_NODES = 511         # batched skip-gram HS, several threads: the Huffman tree's top
+                            # nodes each worker trains in a private copy, folded in with
+                            # the learning-rate update
 
 
 cdef struct Shared:
@@ -54,6 +57,8 @@ cdef struct Shared:
     int64_t pause_at                # > 0: the counter update reaching it sets pause
     int private_paths               # skip-gram HS: train each centre word's path in a private copy
     int batch                       # skip-gram NS: the batched kernel (shared negatives per centre word)
+    int hot_rows                    # batched skip-gram HS: private top nodes per worker (0: none) ...
+    int64_t hot_from                # ... syn1 rows hot_from to hot_from + hot_rows - 1 (the root last)
 
 
 cdef struct Worker:
@@ -69,6 +74,10 @@ cdef struct Worker:
     float *inputs                   # batched CBOW: the group's inputs (CBOW_GROUP x size)
     float *path_rows                # private copy of the centre word's syn1 path rows ...
     float *path_start               # ... and their values when copied
+    float **path_ptrs               # batched skip-gram HS: the centre word's path rows ...
+    float **kept_ptrs               # ... and those a block step updates
+    float *hot                      # private copy of the hot_rows top nodes of syn1 ...
+    float *hot_base                 # ... and their values when copied
     int64_t doc                     # syn0 row of the current line's document (-1: none)
     float alpha
     int64_t pending                 # words read since the last counter update

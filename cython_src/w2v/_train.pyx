@@ -31,12 +31,14 @@ from w2v._common cimport (
     MAX_SENTENCE_LENGTH, EXP_TABLE_SIZE, MAX_EXP, ALPHA_UPDATE_WORDS, EOS_ID,
     w2v_dot, w2v_axpy, w2v_pair_update, w2v_scale, w2v_simd_level, w2v_dot_rows,
     w2v_update_rows, w2v_publish_rows, w2v_dot_block, w2v_block_update, w2v_block_backprop, w2v_combine,
+    w2v_dot_block_rows, w2v_block_update_rows,
     w2v_atomic_load, w2v_atomic_load_int, w2v_atomic_store_int,
     rng_unit,
 )
 from w2v._train cimport (
     Shared, Worker, alpha_at, fold_pending, table_index, label_loss, path_of, draw_negative,
     ns_step, window_bounds, draw_targets, softplus, BATCH_CONTEXTS, CBOW_GROUP, CBOW_SPACING,
+    HOT_NODES,
 )
 
 cnp.import_array()
@@ -243,15 +245,68 @@ cdef void train_sentence_sg_batch(const Shared *m, Worker *w, int n) noexcept no
     w.loss += loss
 
 
+cdef inline bint live_node(const float *gs, int nc, int k, int j) noexcept nogil:
+    """Whether node j of a block's path has a gradient for some context."""
+    cdef int i
+    for i in range(nc):
+        if gs[i * k + j] != 0:
+            return True
+    return False
+
+
+cdef inline const float *live_nodes(const float *gs, int nc, int k, float **path, float **rows,
+                                    float *out, int *kept) noexcept nogil:
+    """The block without the path's nodes whose gradient is 0 for every
+    context (nodes outside the table, which C skips): their number in kept,
+    their rows in rows, and the gradient matrix (nc x kept, row-major): gs
+    itself when every node is kept, else out.  The update is unchanged (a 0
+    gradient adds exact zeros), only cheaper."""
+    cdef int i, j, t = 0
+    for j in range(k):
+        if live_node(gs, nc, k, j):
+            rows[t] = path[j]
+            t += 1
+    kept[0] = t
+    if t == k:
+        return gs
+    t = 0
+    for j in range(k):
+        if live_node(gs, nc, k, j):
+            for i in range(nc):
+                out[i * kept[0] + t] = gs[i * k + j]
+            t += 1
+    return out
+
+
+cdef inline void hot_load(const Shared *m, Worker *w) noexcept nogil:
+    """The worker's private copy of the tree's top nodes, from syn1."""
+    cdef size_t nbytes = <size_t>m.hot_rows * m.size * sizeof(float)
+    if m.hot_rows:
+        memcpy(w.hot, m.syn1 + m.hot_from * m.size, nbytes)
+        memcpy(w.hot_base, w.hot, nbytes)
+
+
+cdef inline void hot_fold(const Shared *m, Worker *w) noexcept nogil:
+    """Add what the worker changed in its top nodes since hot_load to syn1
+    (other workers' changes there since then are kept), then copy them
+    again."""
+    if m.hot_rows:
+        w2v_publish_rows(m.syn1 + m.hot_from * m.size, NULL, m.hot_rows, m.size, w.hot, w.hot_base)
+        hot_load(m, w)
+
+
 cdef void train_sentence_sg_batch_hs(const Shared *m, Worker *w, int n) noexcept nogil:
     """Batched skip-gram with hierarchical softmax: the targets shared by a
     centre word's window are the inner nodes of its Huffman path (rows of
     syn1).  Blocks as in train_sentence_sg_batch: at most BATCH_CONTEXTS
     context rows at a time against the whole path, all dots first, then all
     updates from the values before the step.  One example is one (centre,
-    context) pair, as in the pair kernel."""
-    cdef int a, c, i, lo, hi, last, nc, k, D = m.size
+    context) pair, as in the pair kernel.  The tree's top m.hot_rows nodes
+    (on almost every path) are the worker's private copy (hot_fold merges
+    it), so that threads do not write the same rows for every word."""
+    cdef int a, c, d, i, lo, hi, last, nc, k, kept, D = m.size
     cdef int32_t word
+    cdef const float *g
     cdef const int32_t *point
     cdef double loss = 0
     for a in range(n):
@@ -259,16 +314,22 @@ cdef void train_sentence_sg_batch_hs(const Shared *m, Worker *w, int n) noexcept
         window_bounds(m, w, a, n, &lo, &hi)
         k = m.codelens[word]
         point = path_of(m, word)
+        for d in range(k):
+            if point[d] >= m.hot_from and m.hot_rows:
+                w.path_ptrs[d] = w.hot + (point[d] - m.hot_from) * D
+            else:
+                w.path_ptrs[d] = m.syn1 + <int64_t>point[d] * D
         last = hi + 1 if w.doc >= 0 else hi
         c = lo
         while c <= last:
             nc = gather_contexts(w, a, hi, last, &c)
             if nc == 0:
                 break
-            w2v_dot_block(m.syn0, w.contexts, nc, m.syn1, point, k, D, w.fs)
+            w2v_dot_block_rows(m.syn0, w.contexts, nc, w.path_ptrs, k, D, w.fs)
             for i in range(nc):
                 loss += hs_path_gradients(m, w.fs + i * k, w.gs + i * k, w.alpha, word)
-            w2v_block_update(w.gs, m.syn0, w.contexts, nc, m.syn1, point, k, D, w.block)
+            g = live_nodes(w.gs, nc, k, w.path_ptrs, w.kept_ptrs, w.fs, &kept)
+            w2v_block_update_rows(g, m.syn0, w.contexts, nc, w.kept_ptrs, kept, D, w.block)
             w.examples += nc
     w.loss += loss
 
@@ -425,15 +486,21 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
     Paragraph vectors: a line's document id (>= vocab_size) sets w.doc
     until the line's end, across the MAX_SENTENCE_LENGTH pieces of a long
     line; a range starting inside a line takes the line's document from
-    before it (line_doc)."""
+    before it (line_doc).
+
+    A worker with private top nodes (m.hot_rows) copies them from syn1 here
+    and folds its changes back every ALPHA_UPDATE_WORDS words, at a pause
+    and at the range's end, so syn1 holds all of them between ranges."""
     cdef int64_t pos = start
     cdef int n
     cdef int32_t word
     cdef bint line_end
     if m.docs:
         w.doc = line_doc(m, start)
+    hot_load(m, w)
     while pos < end:
         if w2v_atomic_load_int(m.pause):
+            hot_fold(m, w)
             return pos
         n = 0
         line_end = False
@@ -455,6 +522,7 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
                 break
         if w.pending > ALPHA_UPDATE_WORDS:
             fold_pending(m, w)
+            hot_fold(m, w)
         if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
             if m.cbow and m.batch:
                 train_sentence_cbow_batch(m, w, n)
@@ -469,9 +537,11 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
         if line_end:
             w.doc = -1
     fold_pending(m, w)
+    hot_fold(m, w)
     return pos
 
 
+HOT_NODE_ROWS = HOT_NODES           # batched skip-gram HS, several threads: private top nodes
 CBOW_GROUP_SIZE = CBOW_GROUP        # batched CBOW: most centre words sharing one draw ...
 CBOW_GROUP_SPACING = CBOW_SPACING    # ... and the least distance between two of them
 
@@ -514,6 +584,7 @@ cdef class WorkerState:
         the Python object it could share a line with the next worker's."""
         cdef int size = kernel.size, scratch = kernel.scratch_size, path_rows = kernel.path_rows
         cdef int batch_rows = kernel.batch_rows, input_rows = kernel.input_rows
+        cdef int path_ptrs = kernel.path_ptrs, hot_rows = kernel.hot_rows
         self.kernel = kernel
         cdef size_t wrk = lines(sizeof(Worker))
         cdef size_t vec = lines(max(size, 1) * sizeof(float))
@@ -523,7 +594,10 @@ cdef class WorkerState:
         cdef size_t ctx = lines(<size_t>batch_rows * sizeof(int32_t))
         cdef size_t blk = lines(<size_t>batch_rows * size * sizeof(float))
         cdef size_t inp = lines(<size_t>input_rows * size * sizeof(float))
-        cdef size_t total = LINE + wrk + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp + LINE
+        cdef size_t ptr = lines(<size_t>path_ptrs * sizeof(float *))
+        cdef size_t hot = lines(<size_t>hot_rows * size * sizeof(float))
+        cdef size_t total = (LINE + wrk + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp
+                             + 2 * ptr + 2 * hot + LINE)
         self.block = <char *>aligned_alloc(LINE, total)
         if self.block == NULL:
             raise MemoryError()
@@ -541,6 +615,11 @@ cdef class WorkerState:
         self.w.contexts = <int32_t *>(at + 2 * vec + 3 * scr + sen + 2 * rows) if ctx else NULL
         self.w.block = <float *>(at + 2 * vec + 3 * scr + sen + 2 * rows + ctx) if blk else NULL
         self.w.inputs = <float *>(at + 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk) if inp else NULL
+        at += 2 * vec + 3 * scr + sen + 2 * rows + ctx + blk + inp
+        self.w.path_ptrs = <float **>at if ptr else NULL
+        self.w.kept_ptrs = <float **>(at + ptr) if ptr else NULL
+        self.w.hot = <float *>(at + 2 * ptr) if hot else NULL
+        self.w.hot_base = <float *>(at + 2 * ptr + hot) if hot else NULL
         self.w.rng = seed
         self.w.doc = -1
         self.w.pending = 0
@@ -607,7 +686,8 @@ cdef class Kernel:
                  alias_prob, alias_idx, keep_prob,
                  const cnp.int32_t[::1] corpus not None,
                  float start_alpha, double total_words, min_alpha=None,
-                 bint private_paths=False, bint batch=False, int64_t docs=0, bint frozen=False):
+                 bint private_paths=False, bint batch=False, int64_t docs=0, bint frozen=False,
+                 int hot_nodes=0):
         """min_alpha: None for C's schedule (start * (1 - progress), floored
         at start * 1e-4); else the end point X of start - (start - X) * progress,
         never below X.  private_paths: skip-gram HS trains each centre
@@ -616,7 +696,11 @@ cdef class Kernel:
         loss, CBOW with negative sampling only).  docs: the
         last `docs` rows of syn0 are documents' (paragraph vectors), ids
         from syn0's rows - docs on in the corpus.  frozen: only those rows
-        train (inference; the pair kernel)."""
+        train (inference; the pair kernel).  hot_nodes: batched skip-gram
+        HS trains the Huffman tree's top hot_nodes nodes (at most all of
+        them) in a private copy per worker, folded into syn1 every
+        ALPHA_UPDATE_WORDS words (train_range); worth it only with several
+        threads, whose writes to those rows otherwise collide at every word."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
@@ -682,6 +766,11 @@ cdef class Kernel:
         self.m.pause = &self._pause[0]
         self.m.private_paths = 1 if (private_paths and hs and not cbow and not frozen) else 0
         self.m.batch = 1 if batch else 0
+        if hot_nodes < 0:
+            raise ValueError("hot_nodes must be >= 0")
+        if batch and hs and not cbow and not frozen:     # inner nodes 0 .. V - 2, the root last
+            self.m.hot_rows = <int>min(hot_nodes, self.m.vocab_size - 1)
+            self.m.hot_from = self.m.vocab_size - 1 - self.m.hot_rows
 
     @property
     def size(self):
@@ -710,6 +799,16 @@ cdef class Kernel:
     @property
     def batch(self):
         return bool(self.m.batch)
+
+    @property
+    def hot_rows(self):
+        """The Huffman tree's top nodes each worker trains in a private copy."""
+        return self.m.hot_rows
+
+    @property
+    def path_ptrs(self):
+        """Row pointers a WorkerState needs for a path (batched skip-gram HS)."""
+        return self.m.max_codelen if self.m.batch and self.m.hs and not self.m.cbow else 0
 
     @property
     def path_rows(self):
