@@ -270,8 +270,8 @@ cdef inline const float *live_nodes(const float *gs, int nc, int k, float **path
     if t == k:
         return gs
     t = 0
-    for j in range(k):
-        if live_node(gs, nc, k, j):
+    for j in range(k):      # the kept rows in path order (a path's nodes are distinct)
+        if t < kept[0] and path[j] == rows[t]:
             for i in range(nc):
                 out[i * kept[0] + t] = gs[i * k + j]
             t += 1
@@ -315,7 +315,7 @@ cdef void train_sentence_sg_batch_hs(const Shared *m, Worker *w, int n) noexcept
         k = m.codelens[word]
         point = path_of(m, word)
         for d in range(k):
-            if point[d] >= m.hot_from and m.hot_rows:
+            if point[d] >= m.hot_from:      # no private rows: hot_from is past the root
                 w.path_ptrs[d] = w.hot + (point[d] - m.hot_from) * D
             else:
                 w.path_ptrs[d] = m.syn1 + <int64_t>point[d] * D
