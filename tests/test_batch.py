@@ -132,6 +132,32 @@ def assert_trains_as(k, seed, n, pairs, ref_loss, ref_examples):
     assert st.loss == pytest.approx(ref_loss, rel=1e-5)
 
 
+def test_counter_updates_every_10000_words_and_a_pause_at_the_first_past_pause_at(tmp_path):
+    """3000 lines of 10 words: 11 tokens each with </s>, 33,000 in all.  A
+    worker adds its words read to the shared counter after the first line
+    that takes them past 10,000 (C's), so at 10,010, 20,020 and 30,030;
+    pause_at pauses it after the first update that reaches it (the line
+    that made it is trained), and it returns there with the counter there.
+    Without one it adds the last 2,970 at the range's end."""
+    (tmp_path / "t.txt").write_bytes(b"".join(b" ".join(b"w%d" % i for i in range(10)) + b"\n"
+                                              for _ in range(3000)))
+    corpus = count_corpus(str(tmp_path / "t.txt"), 1)
+    assert len(corpus.ids) == 33_000
+    V = len(corpus.vocab.counts)
+    for stop, done in ((0, 33_000), (25_000, 30_030), (20_020, 20_020), (20_021, 30_030), (40_000, 33_000)):
+        syn0, syn1neg = start_weights(V, 8)
+        k = kernel_for(corpus, syn0, syn1neg, window=2, negative=2, alpha=0.025, batch=False)
+        k.pause_at = stop
+        st = _train.WorkerState(k, 1)
+        k.begin_epoch(st)
+        assert k.train_range(st, 0, 33_000) == done, stop
+        assert k.words_done == done
+        # the learning rate is the counter's (C's schedule, 33,001 = words + 1,
+        # floored at 1e-4 of the start)
+        assert st.alpha == pytest.approx(max(0.025 * (1 - done / 33_001), 0.025 * 1e-4), rel=1e-6)
+        assert k.paused == (0 < stop <= done)
+
+
 @pytest.mark.parametrize("size,window,negative", [(5, 2, 3), (37, 5, 5), (100, 3, 8)])
 def test_batched_update_matches_numpy_reference(tmp_path, size, window, negative):
     # sizes below one vector (5), with a tail (37), and 6 full vectors + tail (100);
@@ -320,21 +346,24 @@ def reference_batch_hs(ids, syn0, syn1, *, window, alpha, seed, counts):
     return syn0, syn1, loss, examples
 
 
-def hs_batch_kernel(corpus, syn0, syn1, *, window, alpha, hot_nodes=0, total_words=None):
+def hs_batch_kernel(corpus, syn0, syn1, *, window, alpha, hot_nodes=0, total_words=None,
+                    hot_fold_words=_train.HOT_NODE_FOLD_WORDS):
     codes, points, lens = _tables.huffman(corpus.vocab.counts)
     return _train.Kernel(syn0=syn0, syn1=syn1, syn1neg=None, window=window, negative=0, hs=1, cbow=0,
                          exp_table=_tables.exp_table(), codes=codes, points=points, codelens=lens,
                          alias_prob=None, alias_idx=None, keep_prob=None, corpus=corpus.ids,
                          start_alpha=alpha, total_words=total_words or len(corpus) + 1, batch=True,
-                         hot_nodes=hot_nodes)
+                         hot_nodes=hot_nodes, hot_fold_words=hot_fold_words)
 
 
 # hot_nodes: the tree's top nodes in the worker's private copy (none, the
 # root and its two children, every inner node); one worker alone sees the
-# same values in its copy as in syn1, and the fold adds its change back.
-@pytest.mark.parametrize("size,window,hot_nodes", [(5, 2, 0), (37, 5, 0), (100, 3, 0),
-                                                   (37, 5, 3), (100, 3, 10 ** 6)])
-def test_batched_hs_matches_numpy_reference(tmp_path, size, window, hot_nodes):
+# same values in its copy as in syn1, and the fold adds its change back:
+# at the range's end, or (hot_fold_words) after every 7 words or every line.
+@pytest.mark.parametrize("size,window,hot_nodes,fold", [(5, 2, 0, None), (37, 5, 0, None), (100, 3, 0, None),
+                                                        (37, 5, 3, None), (100, 3, 10 ** 6, None),
+                                                        (37, 5, 3, 7), (100, 3, 10 ** 6, 1)])
+def test_batched_hs_matches_numpy_reference(tmp_path, size, window, hot_nodes, fold):
     corpus = tiny_corpus(tmp_path)
     V = len(corpus.vocab)
     syn0, syn1 = start_weights(V, size)
@@ -342,8 +371,10 @@ def test_batched_hs_matches_numpy_reference(tmp_path, size, window, hot_nodes):
     ref0, ref1, ref_loss, ref_examples = reference_batch_hs(
         corpus.ids, syn0, syn1, window=window, alpha=alpha, seed=seed, counts=corpus.vocab.counts)
     assert np.abs(ref1 - syn1).max() > 0.05
-    k = hs_batch_kernel(corpus, syn0, syn1, window=window, alpha=alpha, hot_nodes=hot_nodes)
+    k = hs_batch_kernel(corpus, syn0, syn1, window=window, alpha=alpha, hot_nodes=hot_nodes,
+                        hot_fold_words=fold or _train.HOT_NODE_FOLD_WORDS)
     assert k.hot_rows == min(hot_nodes, V - 1)            # the inner nodes: V - 1
+    assert fold is None or len(corpus) > 10 * fold        # folds within the range
     assert_trains_as(k, seed, len(corpus), ((syn0, ref0), (syn1, ref1)), ref_loss, ref_examples)
 
 
@@ -380,6 +411,8 @@ def test_private_top_nodes_need_a_count_of_zero_or_more(tmp_path):
     syn0, syn1 = start_weights(len(corpus.vocab), 4)
     with pytest.raises(ValueError, match="hot_nodes must be >= 0"):
         hs_batch_kernel(corpus, syn0, syn1, window=2, alpha=0.05, hot_nodes=-1)
+    with pytest.raises(ValueError, match="hot_fold_words must be >= 1"):
+        hs_batch_kernel(corpus, syn0, syn1, window=2, alpha=0.05, hot_nodes=3, hot_fold_words=0)
     ns = kernel_for(corpus, syn0, syn1, window=2, negative=2, alpha=0.05, batch=True)
     assert ns.hot_rows == 0                                 # negative sampling: none
 

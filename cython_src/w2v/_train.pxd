@@ -21,8 +21,8 @@ cdef enum:
     CBOW_GROUP = 8          # batched CBOW: most centre words sharing one draw of negatives ...
     CBOW_SPACING = 4        # ... and the least distance between two of them in their line
     HOT_NODES = 511         # batched skip-gram HS, several threads: the Huffman tree's top
-                            # nodes each worker trains in a private copy, folded in with
-                            # the learning-rate update
+                            # nodes each worker trains in a private copy, folded in ...
+    HOT_FOLD_WORDS = 1000   # ... every this many words and at each counter update
 
 
 cdef struct Shared:
@@ -58,7 +58,8 @@ cdef struct Shared:
     int private_paths               # skip-gram HS: train each centre word's path in a private copy
     int batch                       # skip-gram NS: the batched kernel (shared negatives per centre word)
     int hot_rows                    # batched skip-gram HS: private top nodes per worker (0: none) ...
-    int64_t hot_from                # ... syn1 rows hot_from to hot_from + hot_rows - 1 (the root last)
+    int64_t hot_from                # ... syn1 rows hot_from to hot_from + hot_rows - 1 (the root last) ...
+    int64_t hot_fold_words          # ... folded into syn1 after this many words (and at counter updates)
 
 
 cdef struct Worker:
@@ -81,6 +82,7 @@ cdef struct Worker:
     int64_t doc                     # syn0 row of the current line's document (-1: none)
     float alpha
     int64_t pending                 # words read since the last counter update
+    int64_t hot_at                  # pending when the top nodes were last copied
     double loss                     # training loss summed since the epoch began ...
     int64_t examples                # ... over this many examples
 

@@ -38,7 +38,7 @@ from w2v._common cimport (
 from w2v._train cimport (
     Shared, Worker, alpha_at, fold_pending, table_index, label_loss, path_of, draw_negative,
     ns_step, window_bounds, draw_targets, softplus, BATCH_CONTEXTS, CBOW_GROUP, CBOW_SPACING,
-    HOT_NODES,
+    HOT_NODES, HOT_FOLD_WORDS,
 )
 
 cnp.import_array()
@@ -284,6 +284,7 @@ cdef inline void hot_load(const Shared *m, Worker *w) noexcept nogil:
     if m.hot_rows:
         memcpy(w.hot, m.syn1 + m.hot_from * m.size, nbytes)
         memcpy(w.hot_base, w.hot, nbytes)
+        w.hot_at = w.pending
 
 
 cdef inline void hot_fold(const Shared *m, Worker *w) noexcept nogil:
@@ -489,8 +490,9 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
     before it (line_doc).
 
     A worker with private top nodes (m.hot_rows) copies them from syn1 here
-    and folds its changes back every ALPHA_UPDATE_WORDS words, at a pause
-    and at the range's end, so syn1 holds all of them between ranges."""
+    and folds its changes back every m.hot_fold_words words, at each counter
+    update, at a pause and at the range's end, so syn1 holds all of them
+    between ranges."""
     cdef int64_t pos = start
     cdef int n
     cdef int32_t word
@@ -523,6 +525,8 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
         if w.pending > ALPHA_UPDATE_WORDS:
             fold_pending(m, w)
             hot_fold(m, w)
+        elif m.hot_rows and w.pending - w.hot_at > m.hot_fold_words:
+            hot_fold(m, w)
         if n > 1 or n == 1 and w.doc >= 0:   # a lone word has no context but its document
             if m.cbow and m.batch:
                 train_sentence_cbow_batch(m, w, n)
@@ -541,7 +545,8 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
     return pos
 
 
-HOT_NODE_ROWS = HOT_NODES           # batched skip-gram HS, several threads: private top nodes
+HOT_NODE_ROWS = HOT_NODES           # batched skip-gram HS, several threads: private top nodes ...
+HOT_NODE_FOLD_WORDS = HOT_FOLD_WORDS   # ... folded in after this many words
 CBOW_GROUP_SIZE = CBOW_GROUP        # batched CBOW: most centre words sharing one draw ...
 CBOW_GROUP_SPACING = CBOW_SPACING    # ... and the least distance between two of them
 
@@ -687,7 +692,7 @@ cdef class Kernel:
                  const cnp.int32_t[::1] corpus not None,
                  float start_alpha, double total_words, min_alpha=None,
                  bint private_paths=False, bint batch=False, int64_t docs=0, bint frozen=False,
-                 int hot_nodes=0):
+                 int hot_nodes=0, int64_t hot_fold_words=HOT_FOLD_WORDS):
         """min_alpha: None for C's schedule (start * (1 - progress), floored
         at start * 1e-4); else the end point X of start - (start - X) * progress,
         never below X.  private_paths: skip-gram HS trains each centre
@@ -699,8 +704,9 @@ cdef class Kernel:
         train (inference; the pair kernel).  hot_nodes: batched skip-gram
         HS trains the Huffman tree's top hot_nodes nodes (at most all of
         them) in a private copy per worker, folded into syn1 every
-        ALPHA_UPDATE_WORDS words (train_range); worth it only with several
-        threads, whose writes to those rows otherwise collide at every word."""
+        hot_fold_words words and at each counter update (train_range);
+        worth it only with several threads, whose writes to those rows
+        otherwise collide at every word."""
         cdef cnp.float32_t[:, ::1] s1
         cdef cnp.float32_t[::1] kp
         cdef cnp.uint8_t[:, ::1] cd
@@ -768,6 +774,9 @@ cdef class Kernel:
         self.m.batch = 1 if batch else 0
         if hot_nodes < 0:
             raise ValueError("hot_nodes must be >= 0")
+        if hot_fold_words < 1:
+            raise ValueError("hot_fold_words must be >= 1")
+        self.m.hot_fold_words = hot_fold_words
         if batch and hs and not cbow and not frozen:     # inner nodes 0 .. V - 2, the root last
             self.m.hot_rows = <int>min(hot_nodes, self.m.vocab_size - 1)
             self.m.hot_from = self.m.vocab_size - 1 - self.m.hot_rows
