@@ -177,3 +177,37 @@ def test_several_processes_without_mpi4py_is_one_line_error(tmp_path):
         p = run_python(NO_MPI4PY, tmp_path, PMI_RANK=rank, PMI_SIZE="2")
         assert p.returncode == 1 and p.stderr == printed, p.stderr
     assert sorted(x.name for x in tmp_path.iterdir()) == ["t.txt"]
+
+
+def test_parse_cpu_list():
+    assert launch.parse_cpu_list("0-3,8,10-11\n") == [0, 1, 2, 3, 8, 10, 11]
+    assert launch.parse_cpu_list("5") == [5]
+    assert launch.parse_cpu_list("") == []
+
+
+def test_core_order_takes_one_thread_per_core_first():
+    # two hardware threads per core, siblings numbered (0, 1), (2, 3), ...
+    assert launch.core_order([3, 0, 2, 1], sibling_index=lambda c: c % 2) == [0, 2, 1, 3]
+    # siblings numbered (0, 4), (1, 5), ...: the first four are the four cores
+    assert launch.core_order(range(8), sibling_index=lambda c: c // 4) == list(range(8))
+
+
+@pytest.mark.parametrize("masks,threads,rank,expected", [
+    # ranks of one node with the same mask: blocks side by side
+    ([[0, 1], [0, 1]], [1, 1], 0, {"cpus": [0]}),
+    ([[0, 1], [0, 1]], [1, 1], 1, {"cpus": [1]}),
+    ([list(range(16))] * 4, [4] * 4, 2, {"cpus": [8, 9, 10, 11]}),
+    ([list(range(8))] * 2, [2, 5], 1, {"cpus": [2, 3, 4, 5, 6]}),           # ranks differ in threads
+    ([[4, 5, 6, 7]] * 2, [2, 2], 1, {"cpus": [6, 7]}),                      # a container's CPU set
+    ([[0, 1], [0, 1]], [2, 1], 0, {"why": "placed by the OS: more threads (3) than cores (2)"}),
+    ([[0], [1]], [1, 1], 0, {"why": "placed by the launcher"}),              # mpiexec -bind-to core
+    ([[0, 1]], [2], 0, {"why": "one process on the node"}),
+])
+def test_core_plan(masks, threads, rank, expected):
+    assert launch.core_plan(masks, threads, rank, sibling_index=lambda c: 0) == expected
+
+
+def test_core_plan_skips_second_hardware_threads_until_every_core_has_one():
+    # 4 cores x 2 threads, siblings (0, 1), (2, 3), ...: 2 ranks x 2 threads get 4 cores
+    plans = [launch.core_plan([list(range(8))] * 2, [2, 2], r, sibling_index=lambda c: c % 2) for r in (0, 1)]
+    assert plans == [{"cpus": [0, 2]}, {"cpus": [4, 6]}]

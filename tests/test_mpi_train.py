@@ -4,10 +4,12 @@ whole job with no output."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
@@ -15,7 +17,7 @@ import pytest
 
 from mpitest import clean_env, mpiexec, run_mpi, run_script
 from w2v.model import Model
-from w2vtest import BASE, MODES, assert_learned, assert_one_line_error, console_script, make_text, run_w2v
+from w2vtest import BASE, MODES, Result, assert_learned, assert_one_line_error, console_script, make_text, run_w2v
 
 
 def w2v_mpi(folder, *args, n=2, timeout=180):
@@ -330,3 +332,63 @@ def test_rounds_are_counted_in_words(planted, tmp_path):
     # by time as well as by words: whichever comes first
     r = w2v_mpi(tmp_path, *args, "-sync-words", "20000", "-sync-every", "1000")
     assert r.returncode == 0 and 0.7 * expected <= _rounds(r), r
+
+
+BIND = r"""
+import json, os, sys
+from w2v import distributed
+dist = distributed.init()
+before = sorted(os.sched_getaffinity(0))
+placed = dist.bind(int(sys.argv[1]), enabled=sys.argv[2] == "1")
+sys.stdout.write(json.dumps([dist.local_rank, before, sorted(os.sched_getaffinity(0)), placed]) + "\n")
+sys.stdout.flush()
+"""
+
+
+def _bound(r):
+    assert r.returncode == 0, r
+    rows = {}
+    for line in r.stdout.decode().splitlines():
+        if line.strip():
+            rank, before, after, placed = json.loads(line)
+            rows[rank] = (before, after, placed)
+    assert len(rows) == 2, r
+    return [rows[k] for k in sorted(rows)]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs")
+def test_ranks_of_a_node_are_bound_to_cores_of_their_own(tmp_path):
+    cpus = sorted(os.sched_getaffinity(0))
+    rows = _bound(run_script(BIND, str(tmp_path), n=2, args=["1", "1"]))
+    assert [placed for _, _, placed in rows] == ["each on cores of its own"] * 2
+    assert all(before == cpus for before, _, _ in rows)
+    after = [a for _, a, _ in rows]
+    assert all(len(a) == 1 and a[0] in cpus for a in after) and after[0] != after[1], after
+    # -bind 0: left where the OS puts them
+    rows = _bound(run_script(BIND, str(tmp_path), n=2, args=["1", "0"]))
+    assert rows == [(cpus, cpus, "placed by the OS: -bind 0")] * 2
+    # more threads than the node has cores: left alone
+    many = str(len(cpus))
+    rows = _bound(run_script(BIND, str(tmp_path), n=2, args=[many, "1"]))
+    reason = f"placed by the OS: more threads ({2 * len(cpus)}) than cores ({len(cpus)})"
+    assert rows == [(cpus, cpus, reason)] * 2
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs")
+def test_ranks_the_launcher_bound_stay_where_it_put_them(tmp_path):
+    (tmp_path / "mpi_script.py").write_text(BIND)
+    p = subprocess.run([mpiexec(), "-bind-to", "core", "-n", "2", sys.executable, "mpi_script.py", "1", "1"],
+                       cwd=tmp_path, capture_output=True, env=clean_env(), timeout=120)
+    rows = _bound(Result(p.args, p.returncode, p.stdout, p.stderr))
+    assert [placed for _, _, placed in rows] == ["placed by the launcher"] * 2
+    assert all(before == after and len(before) == 1 for before, after, _ in rows), rows
+
+
+def test_training_log_says_how_the_ranks_were_placed(planted, tmp_path):
+    folder, _ = planted
+    r = w2v_mpi(tmp_path, "-train", folder / "corpus.txt", "-output", "v.bin", *BASE[:-4], "-debug", "2",
+                "-threads", "1")
+    assert r.returncode == 0, r
+    placed = "each on cores of its own" if len(os.sched_getaffinity(0)) >= 2 else \
+        "placed by the OS: more threads (2) than cores (1)"
+    assert f"Processes: 2, threads each: 1 ({placed})" in r.err_lines, r

@@ -40,6 +40,7 @@ def test_glob_without_match_and_stdin_mix(tmp_path, w2v_cli):
 @pytest.mark.parametrize("flags,message", [
     (["-sync-every", "-1"], "-sync-every must be a number of seconds >= 0 (got -1.0)"),
     (["-sync-words", "-5"], "-sync-words must be an integer >= 0 (got -5)"),
+    (["-bind", "2"], "-bind must be 0 or 1 (got 2)"),
     (["-sync-words", "0"], "-sync-words 0 needs -sync-every SEC > 0: the ranks must meet by words or by time"),
 ])
 def test_sync_flags_must_be_valid(tmp_path, w2v_cli, flags, message):

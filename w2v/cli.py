@@ -173,6 +173,10 @@ def _j(name: str):
 @click.option("-sync-every", "sync_every", type=float, default=_j("sync_every"), show_default=True,
               help="Under MPI: also a synchronisation every SEC seconds (0: none); with -sync-words, "
                    "whichever comes first.")
+@click.option("-bind", "bind", type=int, default=_j("bind"), show_default=True,
+              help="Under MPI: 1 = the threads of the processes on a node run on cores of their own "
+                   "(unless the launcher placed them, or there are more threads than cores); 0 = the "
+                   "OS places them.")
 @click.pass_context
 def train_cmd(ctx: click.Context, **flags) -> None:
     """Train word vectors (word2vec).

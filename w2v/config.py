@@ -190,19 +190,24 @@ class TrainJob:
     # seconds (0: none by time); given both, whichever comes first.
     sync_words: Optional[int] = None
     sync_every: float = 0.0
+    # Under MPI: 1 = the threads of the ranks on a node kept on cores of
+    # their own (when the launcher has not placed them and the node has a
+    # core for each thread); 0 = the OS places them.
+    bind: int = 1
 
     def __post_init__(self) -> None:
         train = (self.train,) if isinstance(self.train, str) else tuple(self.train)
         object.__setattr__(self, "train", train)
         _check(len(train) > 0 and all(isinstance(t, str) and t != "" for t in train),
                "-train: a training file is required (use - for standard input)")
-        for name in ("threads", "classes", "debug", "binary", "add_context", "update_vocab"):
+        for name in ("threads", "classes", "debug", "binary", "add_context", "update_vocab", "bind"):
             _check(_is_int(getattr(self, name)), f"-{name.replace('_', '-')} must be an integer")
         _check(self.threads >= 0, f"-threads must be >= 0 (got {self.threads}); 0 means one per core")
         _check(self.classes >= 0, f"-classes must be >= 0 (got {self.classes})")
         _check(self.binary in (0, 1), f"-binary must be 0 or 1 (got {self.binary})")
         _check(self.add_context in (0, 1), f"-add-context must be 0 or 1 (got {self.add_context})")
         _check(self.update_vocab in (0, 1), f"-update-vocab must be 0 or 1 (got {self.update_vocab})")
+        _check(self.bind in (0, 1), f"-bind must be 0 or 1 (got {self.bind})")
         _check(_is_number(self.checkpoint_every) and 0 < self.checkpoint_every < float("inf"),
                f"-checkpoint-every must be > 0 minutes (got {self.checkpoint_every})")
         _check(_is_number(self.sync_every) and 0 <= self.sync_every < float("inf"),

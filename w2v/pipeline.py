@@ -93,6 +93,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
 
     # 1-3. vocabulary, corpus ids, model
     threads = job.effective_threads(None if world is None else world.default_threads())
+    placed = world.bind(threads, bool(job.bind)) if world is not None else ""
     if world is not None:
         from .distributed import load_corpus
 
@@ -130,7 +131,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         reporter.info(f"Documents: {len(model.doc_ids)}")
     reporter.info(f"Words in train file: {corpus.vocab.train_words}")
     if world is not None:
-        reporter.info(f"Processes: {world.size}, threads each: {threads}", level=2)
+        reporter.info(f"Processes: {world.size}, threads each: {threads} ({placed})", level=2)
     if job.save_vocab:
         collective(lambda: corpus.vocab.save(job.save_vocab) if lead else None)
     if not (job.output or job.save_model or job.save_context or job.checkpoint or always_train):

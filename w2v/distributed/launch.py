@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
 from ..config import ABORT_GRACE_S, available_cores
 from ..errors import W2VError
@@ -93,6 +93,54 @@ def node_cores() -> int:
         return 1
 
 
+def parse_cpu_list(text: str) -> List[int]:
+    """The CPUs of a Linux CPU list ("0-3,8,10-11")."""
+    cpus: List[int] = []
+    for part in text.strip().split(","):
+        if part:
+            lo, _, hi = part.partition("-")
+            cpus.extend(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def _sibling_index(cpu: int) -> int:
+    """0 for the first hardware thread of *cpu*'s physical core, 1 for the
+    second, ... (0 where the topology cannot be read)."""
+    try:
+        with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list") as f:
+            siblings = sorted(parse_cpu_list(f.read()))
+    except (OSError, ValueError):
+        return 0
+    return siblings.index(cpu) if cpu in siblings else 0
+
+
+def core_order(cpus: Sequence[int], sibling_index: Callable[[int], int] = _sibling_index) -> List[int]:
+    """*cpus* in the order ranks take them: one hardware thread of each
+    physical core first (by number), their second threads after."""
+    return sorted(cpus, key=lambda c: (sibling_index(c), c))
+
+
+def core_plan(masks: Sequence[Sequence[int]], threads: Sequence[int], local_rank: int,
+              sibling_index: Callable[[int], int] = _sibling_index) -> Dict[str, object]:
+    """Where the threads of the ranks on one node run.  *masks*: each local
+    rank's allowed CPUs; *threads*: each one's worker threads.  Returns
+    ``{"cpus": [...]}`` (this rank's own block of the shared mask: one core
+    per thread, the ranks' blocks side by side) or ``{"why": ...}`` when the
+    ranks are left where they are: the launcher already gave them different
+    CPUs, one rank alone on the node, or more threads than CPUs."""
+    sets = [tuple(sorted(set(m))) for m in masks]
+    if len(sets) < 2:
+        return {"why": "one process on the node"}
+    if any(s != sets[0] for s in sets):
+        return {"why": "placed by the launcher"}
+    need = sum(int(t) for t in threads)
+    if need > len(sets[0]):
+        return {"why": f"placed by the OS: more threads ({need}) than cores ({len(sets[0])})"}
+    order = core_order(sets[0], sibling_index)
+    first = sum(int(t) for t in threads[:local_rank])
+    return {"cpus": order[first:first + int(threads[local_rank])]}
+
+
 @dataclass
 class Dist:
     """This rank's place in the job."""
@@ -103,6 +151,33 @@ class Dist:
     size: int
     local_rank: int
     local_size: int
+    local: object = None      # the communicator of the ranks on this node
+
+    # ---- placement ----------------------------------------------------------
+    def bind(self, threads: int, enabled: bool = True) -> str:
+        """Keep this rank's threads on cores of their own (``-bind 1``): the
+        ranks of a node spin in their collectives, and two of them on one
+        core wait for each other a scheduler slice at a time.  Every rank
+        calls it (a collective of the node's ranks); returns how the ranks
+        were placed, for the log."""
+        if not enabled:
+            return "placed by the OS: -bind 0"
+        try:
+            mask = sorted(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            mask = []
+        masks = self.local.allgather(mask) if self.local is not None else [mask]
+        counts = self.local.allgather(int(threads)) if self.local is not None else [int(threads)]
+        if not all(masks):
+            return "placed by the OS: CPU affinity is not available"
+        plan = core_plan(masks, counts, self.local_rank)
+        if "cpus" not in plan:
+            return str(plan["why"])
+        try:
+            os.sched_setaffinity(0, plan["cpus"])   # this thread; the workers it starts inherit it
+        except OSError as exc:
+            return f"placed by the OS: {exc.strerror or exc}"
+        return "each on cores of its own"
 
     # ---- threads and random streams ---------------------------------------
     def default_threads(self) -> int:
@@ -181,8 +256,7 @@ def init(env=None) -> Optional[Dist]:
         comm = MPI.COMM_WORLD
         if comm.Get_size() > 1:
             local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=comm.Get_rank())
-            dist = Dist(comm, MPI, comm.Get_rank(), comm.Get_size(), local.Get_rank(), local.Get_size())
-            local.Free()
+            dist = Dist(comm, MPI, comm.Get_rank(), comm.Get_size(), local.Get_rank(), local.Get_size(), local)
             _abort_on_uncaught(dist)
     _dist.append(dist)
     return dist
