@@ -185,11 +185,23 @@ def test_parse_cpu_list():
     assert launch.parse_cpu_list("") == []
 
 
+def pairs(c):
+    """Two hardware threads per core, numbered (0, 1), (2, 3), ..."""
+    return [c - c % 2, c - c % 2 + 1]
+
+
+def halves(c):
+    """Two hardware threads per core of 4 cores, numbered (0, 4), (1, 5), ..."""
+    return [c % 4, c % 4 + 4]
+
+
 def test_core_order_takes_one_thread_per_core_first():
-    # two hardware threads per core, siblings numbered (0, 1), (2, 3), ...
-    assert launch.core_order([3, 0, 2, 1], sibling_index=lambda c: c % 2) == [0, 2, 1, 3]
-    # siblings numbered (0, 4), (1, 5), ...: the first four are the four cores
-    assert launch.core_order(range(8), sibling_index=lambda c: c // 4) == list(range(8))
+    assert launch.core_order([3, 0, 2, 1], 2, siblings=pairs) == [0, 2, 1, 3]
+    assert launch.core_order(range(8), 4, siblings=halves) == list(range(8))
+    # more threads than cores: a core's threads side by side
+    assert launch.core_order([3, 0, 2, 1], 3, siblings=pairs) == [0, 1, 2, 3]
+    assert launch.core_order(range(8), 6, siblings=halves) == [0, 4, 1, 5, 2, 6, 3, 7]
+    assert launch.core_order([2, 0, 1], 3, siblings=lambda c: [c]) == [0, 1, 2]
 
 
 @pytest.mark.parametrize("masks,threads,rank,expected", [
@@ -204,10 +216,13 @@ def test_core_order_takes_one_thread_per_core_first():
     ([[0, 1]], [2], 0, {"why": "one process on the node"}),
 ])
 def test_core_plan(masks, threads, rank, expected):
-    assert launch.core_plan(masks, threads, rank, sibling_index=lambda c: 0) == expected
+    assert launch.core_plan(masks, threads, rank, siblings=lambda c: [c]) == expected
 
 
-def test_core_plan_skips_second_hardware_threads_until_every_core_has_one():
-    # 4 cores x 2 threads, siblings (0, 1), (2, 3), ...: 2 ranks x 2 threads get 4 cores
-    plans = [launch.core_plan([list(range(8))] * 2, [2, 2], r, sibling_index=lambda c: c % 2) for r in (0, 1)]
+def test_core_plan_on_cores_with_two_hardware_threads():
+    # 4 cores x 2 threads: 2 ranks x 2 threads get a core each per thread ...
+    plans = [launch.core_plan([list(range(8))] * 2, [2, 2], r, siblings=pairs) for r in (0, 1)]
     assert plans == [{"cpus": [0, 2]}, {"cpus": [4, 6]}]
+    # ... and 2 ranks x 4 threads two whole cores each
+    plans = [launch.core_plan([list(range(8))] * 2, [4, 4], r, siblings=halves) for r in (0, 1)]
+    assert plans == [{"cpus": [0, 4, 1, 5]}, {"cpus": [2, 6, 3, 7]}]

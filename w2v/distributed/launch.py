@@ -103,31 +103,39 @@ def parse_cpu_list(text: str) -> List[int]:
     return cpus
 
 
-def _sibling_index(cpu: int) -> int:
-    """0 for the first hardware thread of *cpu*'s physical core, 1 for the
-    second, ... (0 where the topology cannot be read)."""
+def _siblings(cpu: int) -> List[int]:
+    """The hardware threads of *cpu*'s physical core, *cpu* among them
+    ([cpu] where the topology cannot be read)."""
     try:
         with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list") as f:
             siblings = sorted(parse_cpu_list(f.read()))
     except (OSError, ValueError):
-        return 0
-    return siblings.index(cpu) if cpu in siblings else 0
+        return [cpu]
+    return siblings if cpu in siblings else [cpu]
 
 
-def core_order(cpus: Sequence[int], sibling_index: Callable[[int], int] = _sibling_index) -> List[int]:
-    """*cpus* in the order ranks take them: one hardware thread of each
-    physical core first (by number), their second threads after."""
-    return sorted(cpus, key=lambda c: (sibling_index(c), c))
+def core_order(cpus: Sequence[int], need: int, siblings: Callable[[int], List[int]] = _siblings) -> List[int]:
+    """*cpus* in the order the ranks' blocks take them: when *need* threads
+    fit the physical cores, one hardware thread of each core first (by
+    number); when they do not, the hardware threads of one core next to each
+    other (so a rank's block holds whole cores, not halves of the others')."""
+    def key(c: int):
+        sib = siblings(c)
+        return sib[0], sib.index(c)
+    cores = {key(c)[0] for c in cpus}
+    if need <= len(cores):
+        return sorted(cpus, key=lambda c: (key(c)[1], c))
+    return sorted(cpus, key=key)
 
 
 def core_plan(masks: Sequence[Sequence[int]], threads: Sequence[int], local_rank: int,
-              sibling_index: Callable[[int], int] = _sibling_index) -> Dict[str, object]:
+              siblings: Callable[[int], List[int]] = _siblings) -> Dict[str, object]:
     """Where the threads of the ranks on one node run.  *masks*: each local
     rank's allowed CPUs; *threads*: each one's worker threads.  Returns
-    ``{"cpus": [...]}`` (this rank's own block of the shared mask: one core
-    per thread, the ranks' blocks side by side) or ``{"why": ...}`` when the
-    ranks are left where they are: the launcher already gave them different
-    CPUs, one rank alone on the node, or more threads than CPUs."""
+    ``{"cpus": [...]}`` (this rank's own block of the shared mask, the
+    ranks' blocks side by side in :func:`core_order`) or ``{"why": ...}``
+    when the ranks are left where they are: the launcher already gave them
+    different CPUs, one rank alone on the node, or more threads than CPUs."""
     sets = [tuple(sorted(set(m))) for m in masks]
     if len(sets) < 2:
         return {"why": "one process on the node"}
@@ -136,7 +144,7 @@ def core_plan(masks: Sequence[Sequence[int]], threads: Sequence[int], local_rank
     need = sum(int(t) for t in threads)
     if need > len(sets[0]):
         return {"why": f"placed by the OS: more threads ({need}) than cores ({len(sets[0])})"}
-    order = core_order(sets[0], sibling_index)
+    order = core_order(sets[0], need, siblings)
     first = sum(int(t) for t in threads[:local_rank])
     return {"cpus": order[first:first + int(threads[local_rank])]}
 
