@@ -205,7 +205,7 @@ def test_stopped_job_checkpoints_and_resumes(planted, tmp_path):
     progress; -resume on 2 ranks finishes where it said and learns; the
     checkpoint under one process, or another text, is a clear error."""
     folder, groups = planted
-    job = ("-output", "v.bin", *BASE, "-iter", "40", "-threads", "1", "-sync-every", "0.05",
+    job = ("-output", "v.bin", *BASE, "-iter", "200", "-threads", "1", "-sync-every", "0.05",
            "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.004")
     p, rank1 = _job_and_rank1(folder, tmp_path, job=job, ready=tmp_path / "ck.w2vm")
     err = _signal_and_wait(p, rank1, signal.SIGTERM)
@@ -216,7 +216,7 @@ def test_stopped_job_checkpoints_and_resumes(planted, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["ck.w2vm"]
     ck = Model.load(str(tmp_path / "ck.w2vm"))
     pr = ck.progress
-    assert len(pr.ranks) == 2 and not pr.finished and 0 < pr.job_words < 40 * 100_000
+    assert len(pr.ranks) == 2 and not pr.finished and 0 < pr.job_words < 200 * 100_000
     for r in pr.ranks:      # each rank's words: the job's, scaled to its share
         assert r.corpus_words > 0 and abs(r.words_done - pr.job_words * r.corpus_words /
                                           sum(q.corpus_words for q in pr.ranks)) <= 1
@@ -236,10 +236,10 @@ def test_stopped_job_checkpoints_and_resumes(planted, tmp_path):
                           contains="is not the text this checkpoint was trained on")
     r = w2v_mpi(tmp_path, "-resume", "ck.w2vm", "-debug", "1", "-save-model", "m.w2vm")
     assert r.returncode == 0, r
-    assert f"Resuming at epoch {pr.epoch + 1}/40, {pr.job_words} words done" in r.err_lines, r
+    assert f"Resuming at epoch {pr.epoch + 1}/200, {pr.job_words} words done" in r.err_lines, r
     assert_learned(tmp_path / "v.bin", groups)
     done = Model.load(str(tmp_path / "m.w2vm"))
-    assert done.progress.finished and done.epoch == 40 and not done.progress.ranks
+    assert done.progress.finished and done.epoch == 200 and not done.progress.ranks
 
     assert_one_line_error(w2v_mpi(tmp_path, "-resume", "m.w2vm"), contains="use -continue")
     one = run_w2v(["train", "-train", str(folder / "corpus.txt"), "-iter", "1", "-size", "4", "-min-count", "1",
@@ -257,13 +257,13 @@ def test_continue_on_two_ranks_with_periodic_checkpoints(planted, tmp_path):
     one = run_w2v(["train", "-train", corpus, *BASE, "-iter", "1", "-threads", "1", "-save-model", "m.w2vm"],
                   str(tmp_path))
     assert one.returncode == 0, one
-    r = w2v_mpi(tmp_path, "-continue", "m.w2vm", "-train", corpus, "-output", "v.bin", "-iter", "20",
+    r = w2v_mpi(tmp_path, "-continue", "m.w2vm", "-train", corpus, "-output", "v.bin", "-iter", "80",
                 "-threads", "1", "-sync-every", "0.02", "-checkpoint", "ck.w2vm", "-checkpoint-every", "0.002",
                 "-binary", "1", "-debug", "0")
     assert r.returncode == 0 and r.stderr == b"", r
     assert_learned(tmp_path / "v.bin", groups)
     ck = Model.load(str(tmp_path / "ck.w2vm"))     # the last periodic one, written while training
-    assert len(ck.progress.ranks) == 2 and ck.progress.runs == 1 and ck.progress.epochs == 20
+    assert len(ck.progress.ranks) == 2 and ck.progress.runs == 1 and ck.progress.epochs == 80
     assert ck.params.size == 16 and ck.job.continue_from == "m.w2vm"
     assert_one_line_error(w2v_mpi(tmp_path, "-continue", "m.w2vm", "-train", corpus, "-output", "u.bin",
                                   "-update-vocab", "1"),
