@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
-from ..config import ABORT_GRACE_S, available_cores
+from ..config import ABORT_GRACE_S
 from ..errors import W2VError
 
 T = TypeVar("T")
@@ -86,6 +86,15 @@ def _import_mpi(launch: Launch):
     return MPI
 
 
+def own_mask() -> List[int]:
+    """The CPUs this process may run on (all of the machine's where the OS
+    cannot say), sorted."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return list(range(node_cores()))
+
+
 def node_cores() -> int:
     try:
         return max(1, os.cpu_count() or 1)
@@ -119,13 +128,13 @@ def core_order(cpus: Sequence[int], need: int, siblings: Callable[[int], List[in
     fit the physical cores, one hardware thread of each core first (by
     number); when they do not, the hardware threads of one core next to each
     other (so a rank's block holds whole cores, not halves of the others')."""
-    def key(c: int):
+    place = {}                  # cpu: (its core's first hardware thread, its index there)
+    for c in cpus:
         sib = siblings(c)
-        return sib[0], sib.index(c)
-    cores = {key(c)[0] for c in cpus}
-    if need <= len(cores):
-        return sorted(cpus, key=lambda c: (key(c)[1], c))
-    return sorted(cpus, key=key)
+        place[c] = (sib[0], sib.index(c))
+    if need <= len({core for core, _ in place.values()}):
+        return sorted(cpus, key=lambda c: (place[c][1], c))
+    return sorted(cpus, key=lambda c: place[c])
 
 
 def core_plan(masks: Sequence[Sequence[int]], threads: Sequence[int], local_rank: int,
@@ -160,6 +169,15 @@ class Dist:
     local_rank: int
     local_size: int
     local: object = None      # the communicator of the ranks on this node
+    masks: Optional[List[List[int]]] = None   # their CPU masks (node_masks)
+
+    def node_masks(self) -> List[List[int]]:
+        """The CPU masks of the ranks on this node, in local rank order (a
+        collective of the node's ranks the first time; then kept)."""
+        if self.masks is None:
+            mine = own_mask()
+            self.masks = self.local.allgather(mine) if self.local is not None else [mine] * self.local_size
+        return self.masks
 
     # ---- placement ----------------------------------------------------------
     def bind(self, threads: int, enabled: bool = True) -> str:
@@ -170,15 +188,8 @@ class Dist:
         were placed, for the log."""
         if not enabled:
             return "placed by the OS: -bind 0"
-        try:
-            mask = sorted(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            mask = []
-        masks = self.local.allgather(mask) if self.local is not None else [mask]
-        counts = self.local.allgather(int(threads)) if self.local is not None else [int(threads)]
-        if not all(masks):
-            return "placed by the OS: CPU affinity is not available"
-        plan = core_plan(masks, counts, self.local_rank)
+        counts = self.local.allgather(int(threads)) if self.local is not None else [int(threads)] * self.local_size
+        plan = core_plan(self.node_masks(), counts, self.local_rank)
         if "cpus" not in plan:
             return str(plan["why"])
         try:
@@ -189,13 +200,15 @@ class Dist:
 
     # ---- threads and random streams ---------------------------------------
     def default_threads(self) -> int:
-        """Cores for each rank of this node: the cores this process may use
-        when the launcher pinned it to fewer than the node has, else the node's
-        cores divided by the ranks on the node."""
-        allowed, cores = available_cores(), node_cores()
-        if allowed < cores:
-            return allowed
-        return max(1, cores // self.local_size)
+        """Cores for each rank of this node: when the node's ranks share one
+        CPU mask (the launcher did not place them), the mask's CPUs divided
+        by the ranks; else the CPUs of this rank's own mask.  A collective
+        of the node's ranks (:meth:`node_masks`)."""
+        masks = self.node_masks()
+        own = masks[self.local_rank]
+        if all(m == own for m in masks):
+            return max(1, len(own) // len(masks))
+        return max(1, len(own))
 
     def worker_offset(self, threads: int) -> int:
         """Global index of this rank's first worker (ranks may differ in threads)."""
