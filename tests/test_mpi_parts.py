@@ -204,14 +204,24 @@ assert np.array_equal(syn0, base), np.abs(syn0 - base).max()
 assert np.array_equal(syn1neg, np.zeros_like(syn1neg))
 # -sync-words not given: 100,000 words per round, or a fiftieth of the job's epoch
 # where that is more (10M + 20M words: 600,000), each rank its share
-def words_per_round(corpus_words, words=None):
+def sync_for(corpus_words, words=None):
     m = NS(syn0=np.zeros((2, 2), np.float32), syn1=None, syn1neg=None,
            progress=NS(corpus_words=corpus_words * (dist.rank + 1), words_done=0))
-    s = D.TrainerSync(dist, m, interval=0.0, words=words)
+    return D.TrainerSync(dist, m, interval=0.0, words=words)
+def words_per_round(corpus_words, words=None):
+    s = sync_for(corpus_words, words)
     return s.words_per_round, s.round_words
 assert words_per_round(100) == (100_000, round(100_000 * (dist.rank + 1) / 3))
 assert words_per_round(10_000_000) == (600_000, 200_000 * (dist.rank + 1))
 assert words_per_round(10_000_000, 20_000) == (20_000, round(20_000 * (dist.rank + 1) / 3))
+# a round is due at the counter update (every 10,000 words) nearest to the rank's part:
+# at its part less half an update, or less half the part where that is smaller
+s = sync_for(10_000_000)               # parts of 200,000 and 400,000 words
+assert s.due_words() == 200_000 * (dist.rank + 1) - 5_000
+assert not s.due(0.0, s.due_words() - 1) and s.due(0.0, s.due_words())
+s = sync_for(100, 20_000)              # parts of 6,667 and 13,333 words
+assert s.due_words() == [6_667 - 3_333, 13_333 - 5_000][dist.rank], s.due_words()
+assert sync_for(100, 3).due_words() == [1, 2 - 1][dist.rank]     # parts of 1 and 2 words
 open(f"ok{dist.rank}", "w").close()
 """
 

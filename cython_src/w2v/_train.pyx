@@ -545,6 +545,7 @@ cdef int64_t train_range(const Shared *m, Worker *w, int64_t start, int64_t end)
     return pos
 
 
+COUNTER_UPDATE_WORDS = ALPHA_UPDATE_WORDS   # words a worker trains between its updates of the shared counter
 HOT_NODE_ROWS = HOT_NODES           # batched skip-gram HS, several threads: private top nodes ...
 HOT_NODE_FOLD_WORDS = HOT_FOLD_WORDS   # ... folded in after this many words
 CBOW_GROUP_SIZE = CBOW_GROUP        # batched CBOW: most centre words sharing one draw ...

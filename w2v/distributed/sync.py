@@ -17,6 +17,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._train import COUNTER_UPDATE_WORDS
 from ..errors import Stopped
 from .launch import Dist
 
@@ -245,12 +246,23 @@ class TrainerSync:
     # ---- the trainer's calls
     def due(self, now: float, words: int) -> bool:
         """A round is due when this rank has trained its part of the words
-        per round since the last one, or ``interval`` seconds after it."""
-        return now >= self.next_at or (self.round_words > 0 and words - self.reported >= self.round_words)
+        per round since the last one (to the nearest counter update, see
+        :meth:`due_words`), or ``interval`` seconds after it."""
+        return now >= self.next_at or (self.round_words > 0 and words >= self.due_words())
 
     def due_words(self) -> int:
-        """The word count at which the next round is due (0: not by words)."""
-        return self.reported + self.round_words if self.round_words > 0 else 0
+        """The word count at which the next round is due (0: not by words).
+        The workers pause at the first counter update (every
+        COUNTER_UPDATE_WORDS words of a worker) that reaches it, so it is
+        this rank's part less half an update: the rank pauses at the update
+        nearest to its part, not at the first one past it (a part just over
+        five updates would otherwise cost a sixth, and that rank would train
+        a fifth more words than the others in every round and wait for them
+        at the epoch's end)."""
+        if self.round_words <= 0:
+            return 0
+        early = min(COUNTER_UPDATE_WORDS // 2, self.round_words // 2)
+        return self.reported + self.round_words - early
 
     def _round(self, trainer, active: bool) -> bool:
         done = trainer.words_done
