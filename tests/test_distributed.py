@@ -146,7 +146,7 @@ def test_one_process_never_imports_mpi4py(tmp_path):
 
 def test_default_threads_share_the_node(monkeypatch):
     d = D.Dist(comm=None, MPI=None, rank=1, size=4, local_rank=1, local_size=2)
-    monkeypatch.setattr(launch, "own_mask", lambda: list(range(16)))
+    monkeypatch.setattr(launch, "cpu_mask", lambda: list(range(16)))
     assert d.node_masks() == [list(range(16))] * 2
     assert d.default_threads() == 8            # 16 cores, 2 ranks on this node
     d.masks = [list(range(4)), list(range(4, 12))]
@@ -154,7 +154,7 @@ def test_default_threads_share_the_node(monkeypatch):
     d.masks = [list(range(4, 8))] * 2
     assert d.default_threads() == 2            # a container's 4 CPUs, shared by 2 ranks
     d.masks, d.local_size = None, 8
-    monkeypatch.setattr(launch, "own_mask", lambda: [0, 1, 2])
+    monkeypatch.setattr(launch, "cpu_mask", lambda: [0, 1, 2])
     assert d.default_threads() == 1            # more ranks than CPUs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import kernels
 from .errors import W2VError
@@ -33,11 +33,17 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 ANALOGY_METHOD = ANALOGY_METHODS[0]
 
 
-def available_cores() -> int:
+def cpu_mask() -> List[int]:
+    """The CPUs this process may run on, sorted (all of the machine's where
+    the OS cannot say)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        return sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        return list(range(max(1, os.cpu_count() or 1)))
+
+
+def available_cores() -> int:
+    return max(1, len(cpu_mask()))
 
 
 def _check(cond: bool, message: str) -> None:

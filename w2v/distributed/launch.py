@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, TypeVar
 
-from ..config import ABORT_GRACE_S
+from ..config import ABORT_GRACE_S, cpu_mask
 from ..errors import W2VError
 
 T = TypeVar("T")
@@ -84,15 +84,6 @@ def _import_mpi(launch: Launch):
     except ImportError as exc:
         raise W2VError(f"mpi4py cannot load an MPI library ({exc}): {MPI_EXTRA}") from None
     return MPI
-
-
-def own_mask() -> List[int]:
-    """The CPUs this process may run on (all of the machine's where the OS
-    cannot say), sorted."""
-    try:
-        return sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return list(range(node_cores()))
 
 
 def node_cores() -> int:
@@ -175,7 +166,7 @@ class Dist:
         """The CPU masks of the ranks on this node, in local rank order (a
         collective of the node's ranks the first time; then kept)."""
         if self.masks is None:
-            mine = own_mask()
+            mine = cpu_mask()
             self.masks = self.local.allgather(mine) if self.local is not None else [mine] * self.local_size
         return self.masks
 
