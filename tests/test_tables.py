@@ -229,6 +229,19 @@ def test_init_syn0_against_python_lcg():
     assert abs(float(big.mean())) < 1e-3
 
 
+def test_init_syn0_into_out():
+    """out=: the same values written into the given array (returned)."""
+    out = np.full((7, 13), np.nan, dtype=np.float32)
+    assert _tables.init_syn0(7, 13, 5, out=out) is out
+    assert np.array_equal(out, _tables.init_syn0(7, 13, 5))
+    empty = np.zeros((0, 4), dtype=np.float32)
+    assert _tables.init_syn0(0, 4, out=empty) is empty
+    for bad in (np.zeros((7, 12), np.float32), np.zeros((7, 13), np.float64),
+                np.zeros((13, 7), np.float32).T):
+        with pytest.raises(ValueError, match="out must be"):
+            _tables.init_syn0(7, 13, out=bad)
+
+
 def test_init_syn0_seed():
     a, b, c = _tables.init_syn0(4, 8, 7), _tables.init_syn0(4, 8, 7), _tables.init_syn0(4, 8, 8)
     assert (a == b).all() and not (a == c).all()

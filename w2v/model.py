@@ -22,7 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from . import _tables, modelfile
+from . import _tables, memory, modelfile
 from .config import Params, TrainJob
 from .errors import W2VError
 from .vectors import Vectors, save_word2vec
@@ -153,9 +153,10 @@ class Model:
         the documents' rows (*doc_ids*, with -sentence-vectors) continue the
         LCG after the words' (as C's, where IDs are words)."""
         V, D = len(vocab), params.size
-        model = cls(params, vocab, _tables.init_syn0(V + len(doc_ids or ()), D, params.seed),
-                    np.zeros((V, D), dtype=np.float32) if params.hs else None,
-                    np.zeros((V, D), dtype=np.float32) if params.negative else None)
+        rows = V + len(doc_ids or ())
+        model = cls(params, vocab, _tables.init_syn0(rows, D, params.seed, out=memory.zeros((rows, D))),
+                    memory.zeros((V, D)) if params.hs else None,
+                    memory.zeros((V, D)) if params.negative else None)
         if doc_ids is not None:
             model._split_inputs(model.syn0, list(doc_ids))
         return model
@@ -176,13 +177,12 @@ class Model:
         held = getattr(self, "_inputs", None)
         if held is None or not (np.shares_memory(self.syn0, held) and np.shares_memory(self.docs, held)) \
                 or not held.flags.writeable:
-            self._split_inputs(np.ascontiguousarray(np.vstack([self.syn0, self.docs]), dtype=np.float32),
-                               self.doc_ids)
+            self._split_inputs(memory.stacked(self.syn0, self.docs), self.doc_ids)
         return self._inputs
 
     def set_docs(self, doc_ids: List[bytes], docs: np.ndarray) -> None:
         """Replace the documents and their rows (inference, see w2v.infer)."""
-        self._split_inputs(np.ascontiguousarray(np.vstack([self.syn0, docs]), dtype=np.float32), list(doc_ids))
+        self._split_inputs(memory.stacked(self.syn0, docs), list(doc_ids))
 
     def touch(self) -> None:
         """The matrices changed (training, a new vocabulary): :attr:`vectors`
@@ -199,7 +199,7 @@ class Model:
         V, D = len(new), self.params.size
         src = np.array([old_index.get(w, -1) for w in new.words], dtype=np.int64)
         fresh = np.flatnonzero(src < 0)
-        syn0 = np.empty((V, D), dtype=np.float32)
+        syn0 = memory.zeros((V, D))
         keep = src >= 0
         syn0[keep] = self.syn0[src[keep]]
         if len(fresh):
@@ -208,7 +208,7 @@ class Model:
             syn0[fresh] = init
         syn1neg = None
         if self.syn1neg is not None:
-            syn1neg = np.zeros((V, D), dtype=np.float32)
+            syn1neg = memory.zeros((V, D))
             syn1neg[keep] = self.syn1neg[src[keep]]
         self.vocab, self.syn0, self.syn1, self.syn1neg = new, syn0, None, syn1neg
         self.touch()
@@ -248,7 +248,7 @@ class Model:
             a = getattr(self, name)
             if a is not None and (isinstance(a, np.memmap) or not a.flags.writeable
                                   or not a.flags.c_contiguous or a.dtype != np.float32):
-                setattr(self, name, np.array(a, dtype=np.float32, order="C"))
+                setattr(self, name, memory.copy(a))
                 self.touch()
         self.inputs()
         return self

@@ -30,6 +30,7 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 
+from . import memory
 from .errors import W2VError
 from .io import atomic_output, check_input
 
@@ -278,7 +279,7 @@ def read(path: str, *, verify: bool = True, mmap: bool = True,
                 arrays = {}
                 f.seek(data)
                 for name, dtype, shape, begin, end in tensors:
-                    arr = np.empty(shape, dtype=dtype)
+                    arr = memory.zeros(shape, dtype)
                     if f.readinto(memoryview(arr.reshape(-1).view(np.uint8))) != end - begin:
                         raise _fail(path, what, "truncated while reading")
                     arrays[name] = arr

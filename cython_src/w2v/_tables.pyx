@@ -171,15 +171,20 @@ def keep_probabilities(cnp.int64_t[::1] counts not None, double sample, int64_t 
     return keep
 
 
-def init_syn0(Py_ssize_t V, int size, uint64_t seed=1):
+def init_syn0(Py_ssize_t V, int size, uint64_t seed=1, out=None):
     """word2vec.c's initialisation: row-major LCG (seeded with 1 by C) values
-    ((next & 0xFFFF) / 65536 - 0.5) / size."""
-    cdef cnp.ndarray[cnp.float32_t, ndim=2] syn0 = np.empty((V, size), dtype=np.float32)
-    cdef float *p = <float *>syn0.data
+    ((next & 0xFFFF) / 65536 - 0.5) / size; into *out* (a C-contiguous
+    float32 V x size array) when given, else a new array."""
+    if out is None:
+        out = np.empty((V, size), dtype=np.float32)
+    elif out.shape != (V, size) or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError("out must be a C-contiguous float32 array of shape (V, size)")
+    cdef cnp.float32_t[:, ::1] syn0 = out
+    cdef float *p = &syn0[0, 0] if V > 0 and size > 0 else NULL
     cdef Py_ssize_t i, n = V * size
     cdef uint64_t state = seed
     with nogil:
         for i in range(n):
             lcg_next(&state)
             p[i] = ((<float>(state & 0xFFFF) / <float>65536) - <float>0.5) / <float>size
-    return syn0
+    return out
