@@ -27,7 +27,7 @@ PROMPT_NOTE := nearest words: type a word (or several), EXIT or Ctrl-D to quit
 BENCH_ARGS ?=
 
 COMPILED := setup.py pyproject.toml $(wildcard cython_src/w2v/*.pyx cython_src/w2v/*.pxd cython_src/w2v/*.h)
-SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/data/*)
+SOURCES  := $(COMPILED) MANIFEST.in README.md $(wildcard w2v/*.py w2v/*/*.py w2v/data/*)
 # Package lists come from pyproject.toml, the one place that names them: the
 # build requirements, the dependencies, and the extras ("test": what the test
 # suite needs besides the package, the C tools of PyPI's word2vec, gensim and
