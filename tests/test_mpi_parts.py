@@ -132,6 +132,86 @@ def test_sync_protocol_and_chunked_average(tmp_path):
     assert (tmp_path / "ok0").exists() and (tmp_path / "ok1").exists()
 
 
+TRACKED_SCRIPT = r"""
+import json, sys
+import numpy as np
+from w2v import distributed as D
+dist = D.init()
+comm, rank, size = dist.comm, dist.rank, dist.size
+SHAPES = [(20, 5), (20, 3)]
+def arrays(seed):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(sh).astype(np.float32) for sh in SHAPES]
+def run(node, gain):
+    # three rounds: 13 rows, all rows, 4 rows; every rank adds its own changes before each
+    mine = arrays(99)
+    rs = D.RankSync(comm, node=node, node_slot=7)      # 7 floats per slot: chunks of 1 or 2 rows
+    rs.track(mine, gain)
+    for t, rows in ((1, 13), (2, None), (3, 4)):
+        for a, x in zip(mine, arrays(1000 * t + rank)):
+            a += x
+        rs.average(mine, rows)
+    used = rs.node_sum is not None
+    rs.close()
+    return mine, used
+# the reference, in float64: base + gain x (the sum of the ranks' rows - base) on the rows combined
+expect = {}
+for gain in (1.0, 0.5):
+    cur = [[a.astype(np.float64) for a in arrays(99)] for _ in range(size)]
+    base = [a.astype(np.float64) for a in arrays(99)]
+    for t, rows in ((1, 13), (2, None), (3, 4)):
+        for k in range(size):
+            for i, x in enumerate(arrays(1000 * t + k)):
+                cur[k][i] += x
+        for i, (n, _) in enumerate(SHAPES):
+            n = n if rows is None else rows
+            # (gain 1/K: the plain average of the ranks' rows)
+            base[i][:n] += gain * sum(cur[k][i][:n] - base[i][:n] for k in range(size))
+            for k in range(size):
+                cur[k][i][:n] = base[i][:n]
+    expect[gain] = cur[rank]
+out = {}
+pairs = comm.Split(rank // 2, rank)                      # two ranks per "node"
+for label, node in (("node", dist.local), ("pairs", pairs), ("none", None)):
+    for gain in (1.0, 0.5):
+        got, used = run(node, gain)
+        err = max(float(np.abs(g - e).max()) for g, e in zip(got, expect[gain]))
+        assert err < 1e-5, (label, gain, err)
+        # the last round combined rows 0-3: the same bits on every rank
+        heads = comm.allgather(b"".join(g[:4].tobytes() for g in got))
+        assert all(h == heads[0] for h in heads), (label, gain)
+        out[f"{label} {gain}"] = {"node_sum": used, "bytes": b"".join(g.tobytes() for g in got).hex()}
+if rank == 0:
+    print(json.dumps(out))
+"""
+
+
+def _tracked(tmp_path, n):
+    r = run_script(TRACKED_SCRIPT, str(tmp_path), n=n)
+    assert r.returncode == 0, r
+    return json.loads(r.stdout.decode().strip().splitlines()[-1])
+
+
+def test_tracked_combination_through_shared_memory(tmp_path):
+    """RankSync.track (base + gain x the sum of the ranks' changes) gives the
+    numpy reference's rows on 13, then all, then 4 rows, through a node's
+    shared memory (NodeSum) where every node runs the same number of ranks,
+    through Allreduce otherwise.  Gain 1/K is the plain average (no base).
+    Two ranks: NodeSum's rows are the Allreduce path's, bit for bit."""
+    two = _tracked(tmp_path, 2)
+    assert two["node 1.0"]["node_sum"] and not two["none 1.0"]["node_sum"]
+    assert two["node 1.0"]["bytes"] == two["none 1.0"]["bytes"]
+    assert not two["node 0.5"]["node_sum"]            # 1/K: averaged, nothing tracked
+    assert two["pairs 1.0"]["node_sum"]               # one "node" of both ranks
+    # 4 ranks as 2 "nodes" of 2: the cross-node Allreduce of the node sums
+    four = _tracked(tmp_path, 4)
+    assert four["pairs 1.0"]["node_sum"] and four["pairs 0.5"]["node_sum"] and four["node 0.5"]["node_sum"]
+    assert not four["none 0.5"]["node_sum"]
+    # 3 ranks: "nodes" of 2 and 1 differ, so Allreduce
+    three = _tracked(tmp_path, 3)
+    assert not three["pairs 1.0"]["node_sum"] and three["node 1.0"]["node_sum"]
+
+
 COLLECTIVE_ERROR_SCRIPT = r"""
 import sys
 from w2v import distributed as D

@@ -164,6 +164,7 @@ def run(params: Params, job: TrainJob, *, source: Optional[TextSource] = None,
         raise stopped from None
     if sync is not None:
         reporter.info(sync.summary(), level=2)
+        sync.close()
 
     # 6. outputs
     collective(lambda: write_outputs(model, job) if lead else None)

@@ -27,6 +27,9 @@ DEFAULT_CHUNK = 1 << 26
 HOT_ROWS = 1024
 
 
+# Floats per rank in a node's shared slots (NodeSum's chunk: 4 MB a rank)
+NODE_SLOT = 1 << 20
+
 # A round's control sum is polled without sleeping for this long, then with
 # sleeps of RankSync.poll (a sleep's wake-up alone costs about half a millisecond)
 SPIN_S = 0.002
@@ -67,6 +70,97 @@ class SyncStats:
     waits: List[float] = field(default_factory=list, repr=False)
 
 
+class NodeSum:
+    """The tracked combination through a node's shared memory, for jobs
+    with several ranks on every node (the same number on each).  The node
+    keeps one copy of each tracked array's base (the rows as the last round
+    left them, equal on every rank), in memory its ranks share, and a slot
+    of *slot* floats per rank.  A chunk of rows is combined as:
+
+    1. each rank writes its change (its rows - the base) into its slot;
+    2. each rank sums one K-th of the chunk over the node's slots (its own
+       first, then the others' in rank order), adds in that part of the
+       other nodes' sums (Allreduce among the ranks of the same local rank,
+       one per node), and adds gain x the total to the base;
+    3. each rank copies the base into its rows.
+
+    Each byte is read and written a few times in memory, with no copy
+    through MPI's buffers between the ranks of a node (Allreduce's way), and
+    the node holds one base instead of one per rank (docs/distributed.md)."""
+
+    def __init__(self, comm, node, MPI, slot: int = NODE_SLOT) -> None:
+        if slot < 1:
+            raise ValueError("slot must be >= 1")
+        self.MPI = MPI
+        self.node = node
+        self.K = node.Get_size()
+        self.r = node.Get_rank()
+        # the ranks of this local rank, one per node (a collective of the job)
+        self.cross = comm.Split(self.r, comm.Get_rank())
+        self.slot = int(slot)
+        self.windows = []
+        self.slots = self._shared((self.K, self.slot))
+
+    @staticmethod
+    def usable(comm, node) -> bool:
+        """Whether every node has the same number (> 1) of ranks (a collective
+        of the job; False without a node communicator)."""
+        size = node.Get_size() if node is not None else 0
+        sizes = comm.allgather(size)
+        return size > 1 and all(n == size for n in sizes)
+
+    def _shared(self, shape) -> np.ndarray:
+        """A float32 array of *shape* in memory the node's ranks share
+        (a collective of the node)."""
+        n = int(np.prod(shape, dtype=np.int64))
+        win = self.MPI.Win.Allocate_shared(n * 4 if self.r == 0 else 0, 4, comm=self.node)
+        self.windows.append(win)
+        buf, _ = win.Shared_query(0)
+        return np.ndarray(buffer=buf, dtype=np.float32, shape=shape)
+
+    def base_of(self, a: np.ndarray) -> np.ndarray:
+        """The node's shared base of *a* (a copy of local rank 0's *a*, which
+        must be equal on every rank)."""
+        flat = a.reshape(len(a), -1)
+        base = self._shared(flat.shape)
+        if self.r == 0:
+            base[...] = flat
+        self.node.Barrier()
+        return base
+
+    def combine(self, flat: np.ndarray, base: np.ndarray, n: int, gain: float) -> None:
+        """Rows [0, n) of this rank's *flat* and of the node's *base*
+        become base + gain x (the sum of every rank's rows - base)."""
+        width = max(1, flat.shape[1])
+        step = max(1, self.slot // width)
+        K, r = self.K, self.r
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            rows, b = flat[lo:hi].reshape(-1), base[lo:hi].reshape(-1)
+            m = len(rows)
+            mine = self.slots[r, :m]
+            np.subtract(rows, b, out=mine)
+            self.node.Barrier()
+            p0, p1 = m * r // K, m * (r + 1) // K
+            part = mine[p0:p1]
+            for k in range(K):
+                if k != r:
+                    part += self.slots[k, p0:p1]
+            if self.cross.Get_size() > 1:
+                self.cross.Allreduce(self.MPI.IN_PLACE, part, op=self.MPI.SUM)
+            if gain != 1.0:
+                part *= np.float32(gain)
+            b[p0:p1] += part
+            self.node.Barrier()
+            rows[...] = b
+
+    def close(self) -> None:
+        for win in self.windows:
+            win.Free()
+        self.windows = []
+        self.cross.Free()
+
+
 class RankSync:
     """The ranks' meeting points.  Every rank must make the same sequence of
     calls; the caller's worker threads must be paused during each (MPICH's
@@ -82,7 +176,7 @@ class RankSync:
     """
 
     def __init__(self, comm, chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS,
-                 poll: float = 0.0005, spin: float = SPIN_S):
+                 poll: float = 0.0005, spin: float = SPIN_S, node=None, node_slot: int = NODE_SLOT):
         from mpi4py import MPI   # only ever constructed under MPI
 
         if chunk < 1 or chunk >= 1 << 31:
@@ -102,15 +196,33 @@ class RankSync:
         self.gain = 1.0 / self.size
         # (array, copy of its rows at the last round) of each tracked array
         self.tracked: List[Tuple[np.ndarray, np.ndarray]] = []
+        self.node = node                  # the node's communicator (NodeSum), or None
+        self.node_slot = node_slot
+        self.node_sum: Optional[NodeSum] = None
 
     def track(self, arrays, gain: float) -> None:
         """Combine as base + gain * (sum of the ranks' changes since the last
         round) instead of averaging (gain 1/K); keeps a copy of *arrays*,
-        which must be equal on every rank now."""
+        which must be equal on every rank now: one per node in shared memory
+        (:class:`NodeSum`) where every node runs the same number of ranks
+        (more than one), else one per rank."""
         self.gain = gain
         self.tracked = []
         if abs(gain * self.size - 1) > 1e-9:
-            self.tracked = [(a, a.reshape(len(a), -1).copy()) for a in arrays if a is not None]
+            arrays = [a for a in arrays if a is not None]
+            if self.node_sum is None and NodeSum.usable(self.comm, self.node):
+                self.node_sum = NodeSum(self.comm, self.node, self.MPI, self.node_slot)
+            if self.node_sum is not None:
+                self.tracked = [(a, self.node_sum.base_of(a)) for a in arrays]
+            else:
+                self.tracked = [(a, a.reshape(len(a), -1).copy()) for a in arrays]
+
+    def close(self) -> None:
+        """Free the node's shared memory (every rank, at the job's end)."""
+        if self.node_sum is not None:
+            self.node_sum.close()
+            self.node_sum = None
+            self.tracked = []
 
     def _base(self, a: np.ndarray) -> Optional[np.ndarray]:
         """The copy kept of the tracked array *a* itself (not of an equal one)."""
@@ -166,6 +278,10 @@ class RankSync:
             if width > self.chunk:
                 raise ValueError("a row is larger than one chunk")
             base = self._base(a)
+            if base is not None and self.node_sum is not None:
+                self.node_sum.combine(flat, base, n, self.gain)
+                total += n * flat.shape[1] * 4
+                continue
             for lo in range(0, n, step):
                 block = flat[lo:min(n, lo + step)]
                 if base is None:
@@ -223,7 +339,7 @@ class TrainerSync:
                  chunk: int = DEFAULT_CHUNK, first_rows: int = HOT_ROWS, checkpoint=None,
                  job_words: int = 0, words: Optional[int] = 0) -> None:
         self.dist = dist
-        self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows)
+        self.rs = RankSync(dist.comm, chunk=chunk, first_rows=first_rows, node=dist.local)
         self.rs.global_words = int(job_words)      # a resumed job's words so far
         # a w2v.trainer.Checkpointer (rank 0's clock says when; rank 0 writes)
         self.checkpoint = checkpoint
@@ -319,6 +435,10 @@ class TrainerSync:
         while not self.at_barrier:
             self._round(trainer, False)
         self.at_barrier = False
+
+    def close(self) -> None:
+        """The job's training is over (every rank): shared memory freed."""
+        self.rs.close()
 
     def total(self, values: Sequence[float]) -> List[float]:
         """The sums of *values* over the ranks (every rank calls it)."""
