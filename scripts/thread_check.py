@@ -14,6 +14,12 @@ the speed-up two threads would get if sharing the model cost nothing.  Where
 the 2T speed-up stays near the host limit, the host is what caps it; where it
 falls well below, the threads' shared writes (or their schedule) cost it.
 CPU % shows whether a slow run was starved (low) or busy and slowed (high).
+"apart %" is the share of the two-thread run's time the two CPUs were far
+apart: scripts/core_latency.c (built with cc when there is one) measures the
+one-way core-to-core latency of CPUs 0 and 1 every 250 ms while the run trains
+(about 1 % of the CPUs' time); a figure over APART_NS counts as apart (tens of
+ns between cores that share a cache, over 150 ns on this host's far ones).
+The same for the pair, whose speed should not depend on it.
 
     python scripts/thread_check.py --corpus ../shared/data/wiki17m.txt.gz --rounds 5 \\
         -- -cbow 1 -size 200 -window 8 -negative 25 -hs 0 -sample 1e-4 -iter 1
@@ -24,8 +30,10 @@ import argparse
 import concurrent.futures
 import json
 import os
+import shutil
+import subprocess
 import sys
-from typing import List
+from typing import List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _benchlib as bl  # noqa: E402
@@ -41,6 +49,44 @@ def train(args, flags: List[str], threads: int, tag: str) -> dict:
         sys.exit(f"thread_check.py: error: w2v failed (exit {res.rc}): {res.text().strip()[-300:]}")
     t0 = res.marks.get(bench.VOCAB_DONE, 0.0)
     return {"train_s": res.wall_s - t0, "wall_s": res.wall_s, "cpu_percent": res.cpu_percent}
+
+
+def latency_probe(out: str) -> Optional[str]:
+    """scripts/core_latency.c built into *out* (None: no C compiler, or one CPU)."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None or (os.cpu_count() or 1) < 2:
+        return None
+    exe = os.path.join(out, "core_latency")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_latency.c")
+    done = subprocess.run([cc, "-O2", "-pthread", "-o", exe, src], capture_output=True)
+    return exe if done.returncode == 0 else None
+
+
+APART_NS = 80.0
+SAMPLE_MS = 250
+
+
+class Latency:
+    """Core-to-core latency samples taken while a run trains (a context)."""
+
+    def __init__(self, exe: Optional[str]) -> None:
+        self.exe, self.proc, self.ns = exe, None, []
+
+    def __enter__(self) -> "Latency":
+        if self.exe is not None:
+            self.proc = subprocess.Popen([self.exe, "0", "1", str(SAMPLE_MS), "1000000"],
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            out, _ = self.proc.communicate()
+            self.ns = [float(x) for x in out.split() if x.replace(".", "", 1).isdigit()]
+
+    def apart(self) -> Optional[float]:
+        """Percentage of the samples over APART_NS (None: no samples)."""
+        return 100.0 * sum(x > APART_NS for x in self.ns) / len(self.ns) if self.ns else None
 
 
 def main(argv=None) -> int:
@@ -60,22 +106,28 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     args.corpus = bl.plain_corpus(args.corpus, args.cache)
     rows, records = [], []
+    probe = latency_probe(args.out)
     for r in range(1, args.rounds + 1):
         solo = train(args, args.flags, 1, "solo")
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        with Latency(probe) as pair_lat, concurrent.futures.ThreadPoolExecutor(2) as pool:
             pair = list(pool.map(lambda tag: train(args, args.flags, 1, tag), ("pair-a", "pair-b")))
-        two = train(args, args.flags, 2, "two")
+        with Latency(probe) as two_lat:
+            two = train(args, args.flags, 2, "two")
         slow = max(p["train_s"] for p in pair)
         rec = {"round": r, "solo": solo, "pair": pair, "two": two,
-               "speedup": solo["train_s"] / two["train_s"], "host_limit": 2 * solo["train_s"] / slow}
+               "speedup": solo["train_s"] / two["train_s"], "host_limit": 2 * solo["train_s"] / slow,
+               "two_core_ns": two_lat.ns, "pair_core_ns": pair_lat.ns}
         records.append(rec)
         rows.append([r, bl.fmt(solo["train_s"]), bl.fmt(pair[0]["train_s"]) + " / " + bl.fmt(pair[1]["train_s"]),
                      bl.fmt(two["train_s"]), bl.fmt(rec["speedup"], ".2f"), bl.fmt(rec["host_limit"], ".2f"),
-                     bl.fmt(solo["cpu_percent"], ".0f"), bl.fmt(two["cpu_percent"], ".0f")])
+                     bl.fmt(solo["cpu_percent"], ".0f"), bl.fmt(two["cpu_percent"], ".0f"),
+                     bl.fmt(pair_lat.apart(), ".0f"), bl.fmt(two_lat.apart(), ".0f")])
         print(f"round {r}: solo {solo['train_s']:.1f} s, pair {pair[0]['train_s']:.1f} / {pair[1]['train_s']:.1f} s, "
-              f"two {two['train_s']:.1f} s: speed-up {rec['speedup']:.2f}, host limit {rec['host_limit']:.2f}",
+              f"two {two['train_s']:.1f} s: speed-up {rec['speedup']:.2f}, host limit {rec['host_limit']:.2f}, "
+              f"apart {bl.fmt(pair_lat.apart(), '.0f')} % (pair) / {bl.fmt(two_lat.apart(), '.0f')} % (two)",
               flush=True)
-    head = ["round", "solo s", "pair s (each)", "two threads s", "2T speed-up", "host limit", "solo CPU %", "two CPU %"]
+    head = ["round", "solo s", "pair s (each)", "two threads s", "2T speed-up", "host limit", "solo CPU %", "two CPU %",
+            "pair apart %", "two apart %"]
     print()
     print(f"corpus {args.corpus}, flags {' '.join(args.flags)}, {bl.cores()} cores, {bl.git_describe()}")
     print(bl.format_table(head, rows, True))
