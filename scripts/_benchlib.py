@@ -434,6 +434,48 @@ def fmt(x: Optional[float], spec: str = ".1f") -> str:
     return format(x, spec)
 
 
+# --------------------------------------------------------------------------- where the host runs the CPUs
+# A core-to-core latency of CPUs 0 and 1 over this counts as "apart" (here ~30 ns between
+# cores that share a cache, ~160 ns between far ones: docs/benchmarks.md, "where the host
+# runs the two vCPUs"), sampled every SAMPLE_MS while a run trains
+APART_NS = 80.0
+SAMPLE_MS = 250
+
+
+def latency_probe(out: str) -> Optional[str]:
+    """scripts/core_latency.c built into *out* (None: no C compiler, or one CPU)."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None or (os.cpu_count() or 1) < 2:
+        return None
+    exe = os.path.join(out, "core_latency")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_latency.c")
+    done = subprocess.run([cc, "-O2", "-pthread", "-o", exe, src], capture_output=True)
+    return exe if done.returncode == 0 else None
+
+
+class Latency:
+    """Core-to-core latency samples taken while a run trains (a context)."""
+
+    def __init__(self, exe: Optional[str]) -> None:
+        self.exe, self.proc, self.ns = exe, None, []
+
+    def __enter__(self) -> "Latency":
+        if self.exe is not None:
+            self.proc = subprocess.Popen([self.exe, "0", "1", str(SAMPLE_MS), "1000000"],
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            out, _ = self.proc.communicate()
+            self.ns = [float(x) for x in out.split() if x.replace(".", "", 1).isdigit()]
+
+    def apart(self) -> Optional[float]:
+        """Percentage of the samples over APART_NS (None: no samples)."""
+        return 100.0 * sum(x > APART_NS for x in self.ns) / len(self.ns) if self.ns else None
+
+
 # --------------------------------------------------------------------------- gensim drivers
 def _gensim_train(argv: Sequence[str]) -> None:
     ap = argparse.ArgumentParser(prog="_benchlib.py gensim-train")

@@ -11,7 +11,9 @@ words/s (iter x train words / training s), analogy % (top 30k) and
 WordSim-353 Spearman (scripts/_benchlib.py's evaluator), and for MPI runs the
 rounds, MB averaged per rank, seconds and CPU seconds in MPI (rank 0).  The
 speed ratio to 1 x 2 is given two ways: the mean of the pairwise ratios of the
-interleaved runs, and the ratio of each layout's fastest run."""
+interleaved runs, and the ratio of each layout's fastest run.  "apart %": the share
+of a run's time CPUs 0 and 1 ran on far cores (scripts/thread_check.py explains it),
+per run and for the layout's fastest run."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +60,7 @@ def main() -> int:
                + [(f"2x1 words {n}", ["-sync-words", str(n), "-sync-every", "0"]) for n in a.sync_words]
                + [(f"2x1 every {s:g} s", ["-sync-words", "0", "-sync-every", f"{s:g}"]) for s in a.sync_every])
     rows = []
+    probe = B.latency_probe(a.out)
     for run in range(a.runs):
         for model in a.models:
             for name, sync in layouts:
@@ -68,7 +71,8 @@ def main() -> int:
                     cmd = [mpiexec, "-n", "2", w2v, "train", *common, *MODELS[model], "-threads", "1",
                            *sync, "-output", out]
                 cmd += ["-seed", str(run + 1)] if a.seeds else []
-                r = B.run_child(cmd, marks=["Words in train file"], log_path=out + ".log")
+                with B.Latency(probe) as lat:
+                    r = B.run_child(cmd, marks=["Words in train file"], log_path=out + ".log")
                 if r.rc != 0:
                     print(r.text(), file=sys.stderr)
                     return 1
@@ -78,7 +82,8 @@ def main() -> int:
                 ev = B.evaluate_in_child(out, questions, pairs)
                 row = {"run": run, "model": model, "layout": name, "wall_s": r.wall_s, "train_s": train_s,
                        "words_per_s": a.iter * words / train_s, "analogy": ev["analogy"]["overall"],
-                       "ws353": ev["wordsim"]["spearman"], "others_cpu_pct": r.others_cpu_percent}
+                       "ws353": ev["wordsim"]["spearman"], "others_cpu_pct": r.others_cpu_percent,
+                       "apart_pct": lat.apart(), "core_ns": lat.ns}
                 m = MPI_LINE.search(text)
                 if m:
                     row.update(rounds=int(m.group(1)), mb=float(m.group(3)), mpi_s=float(m.group(4)),
@@ -103,10 +108,14 @@ def main() -> int:
                           f"{statistics.mean(r['rounds'] for r in mpi):.0f}" if mpi else "",
                           f"{statistics.mean(r['mb'] for r in mpi):.0f}" if mpi else "",
                           f"{statistics.mean(r['mpi_s'] for r in mpi):.2f}" if mpi else "",
-                          f"{statistics.mean(r['mpi_cpu_s'] for r in mpi):.2f}" if mpi else ""])
+                          f"{statistics.mean(r['mpi_cpu_s'] for r in mpi):.2f}" if mpi else "",
+                          " / ".join(B.fmt(r["apart_pct"], ".0f") for r in rs),
+                          B.fmt(next(r for r in rs if r["words_per_s"] == max(x["words_per_s"] for x in rs))
+                                ["apart_pct"], ".0f")])
     print(B.format_table(["model", "layout", "train s", "kwords/s", "ratio (pairwise)",
                           "ratio (fastest)", "analogy %", "WS353",
-                          "rounds", "MB/rank", "MPI s", "MPI CPU s"], table, markdown=True))
+                          "rounds", "MB/rank", "MPI s", "MPI CPU s", "apart % (runs)", "apart % (fastest)"],
+                         table, markdown=True))
     return 0
 
 

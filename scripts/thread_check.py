@@ -17,7 +17,7 @@ CPU % shows whether a slow run was starved (low) or busy and slowed (high).
 "apart %" is the share of the two-thread run's time the two CPUs were far
 apart: scripts/core_latency.c (built with cc when there is one) measures the
 one-way core-to-core latency of CPUs 0 and 1 every 250 ms while the run trains
-(about 1 % of the CPUs' time); a figure over APART_NS counts as apart (tens of
+(about 1 % of the CPUs' time); a figure over _benchlib.APART_NS counts as apart (tens of
 ns between cores that share a cache, over 150 ns on this host's far ones).
 The same for the pair, whose speed should not depend on it.
 
@@ -30,10 +30,8 @@ import argparse
 import concurrent.futures
 import json
 import os
-import shutil
-import subprocess
 import sys
-from typing import List, Optional
+from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _benchlib as bl  # noqa: E402
@@ -49,44 +47,6 @@ def train(args, flags: List[str], threads: int, tag: str) -> dict:
         sys.exit(f"thread_check.py: error: w2v failed (exit {res.rc}): {res.text().strip()[-300:]}")
     t0 = res.marks.get(bench.VOCAB_DONE, 0.0)
     return {"train_s": res.wall_s - t0, "wall_s": res.wall_s, "cpu_percent": res.cpu_percent}
-
-
-def latency_probe(out: str) -> Optional[str]:
-    """scripts/core_latency.c built into *out* (None: no C compiler, or one CPU)."""
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc is None or (os.cpu_count() or 1) < 2:
-        return None
-    exe = os.path.join(out, "core_latency")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_latency.c")
-    done = subprocess.run([cc, "-O2", "-pthread", "-o", exe, src], capture_output=True)
-    return exe if done.returncode == 0 else None
-
-
-APART_NS = 80.0
-SAMPLE_MS = 250
-
-
-class Latency:
-    """Core-to-core latency samples taken while a run trains (a context)."""
-
-    def __init__(self, exe: Optional[str]) -> None:
-        self.exe, self.proc, self.ns = exe, None, []
-
-    def __enter__(self) -> "Latency":
-        if self.exe is not None:
-            self.proc = subprocess.Popen([self.exe, "0", "1", str(SAMPLE_MS), "1000000"],
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            out, _ = self.proc.communicate()
-            self.ns = [float(x) for x in out.split() if x.replace(".", "", 1).isdigit()]
-
-    def apart(self) -> Optional[float]:
-        """Percentage of the samples over APART_NS (None: no samples)."""
-        return 100.0 * sum(x > APART_NS for x in self.ns) / len(self.ns) if self.ns else None
 
 
 def main(argv=None) -> int:
@@ -106,12 +66,12 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     args.corpus = bl.plain_corpus(args.corpus, args.cache)
     rows, records = [], []
-    probe = latency_probe(args.out)
+    probe = bl.latency_probe(args.out)
     for r in range(1, args.rounds + 1):
         solo = train(args, args.flags, 1, "solo")
-        with Latency(probe) as pair_lat, concurrent.futures.ThreadPoolExecutor(2) as pool:
+        with bl.Latency(probe) as pair_lat, concurrent.futures.ThreadPoolExecutor(2) as pool:
             pair = list(pool.map(lambda tag: train(args, args.flags, 1, tag), ("pair-a", "pair-b")))
-        with Latency(probe) as two_lat:
+        with bl.Latency(probe) as two_lat:
             two = train(args, args.flags, 2, "two")
         slow = max(p["train_s"] for p in pair)
         rec = {"round": r, "solo": solo, "pair": pair, "two": two,
